@@ -1,0 +1,42 @@
+# Two commands on a fresh machine with Python 3.11+: `make serve` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ARGS ?=
+
+.PHONY: install install-test serve test lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+serve: install
+	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
+
+lint: install-test
+	$(BIN)/ruff check mockserver tests
+	$(BIN)/ruff format --check mockserver tests
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest --cov --cov-report=term-missing
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis build dist

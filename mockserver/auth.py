@@ -1,0 +1,29 @@
+"""Bearer authentication against the dev tokens in the fixtures, through Connexion's security."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.security import BearerSecurityHandler
+
+from mockserver.identities import Directory
+
+
+def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
+    """A Connexion security handler class bound to `directory`.
+
+    Connexion instantiates handlers itself and would otherwise resolve `x-bearerInfoFunc` to a
+    module-level function, which would need global state; a class made per app avoids that.
+    """
+
+    def token_info(token: str) -> dict[str, Any] | None:
+        caller = directory.caller_for(token)
+        if caller is None:
+            return None  # Connexion answers 401 "Provided token is not valid".
+        return {"sub": caller.user_id, "caller": caller}
+
+    class DirectoryBearerHandler(BearerSecurityHandler):
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return token_info
+
+    return DirectoryBearerHandler

@@ -1,0 +1,212 @@
+"""Loading `fixtures/`: the identities behind the dev tokens and the curated records.
+
+Everything is validated at start-up; a bad file stops the server with a `FixtureError` naming
+the file and the JSON path, so that nobody debugs a half-loaded dataset.
+
+Layout (a record directory mirrors the URL it is served under):
+
+    identities.json                          organizations, users, dev tokens
+    records/assistants/*.json                arrays of AssistantResponse (GET /assistants)
+    records/orgs/<org_slug>/assistants/*.json  arrays of Assistant (GET /orgs/{org_id}/assistants)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+from mockserver.dataset import GENERATED_ID_BASE
+from mockserver.identities import Directory, Organization, User
+from mockserver.spec import Operation, Spec
+
+IDENTITIES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["organizations", "users"],
+    "properties": {
+        "organizations": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "slug", "name"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1},
+                    "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+                    "name": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "users": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "organization_id", "name"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1},
+                    "organization_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "token": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+    },
+}
+
+
+class FixtureError(Exception):
+    """A fixture file is unreadable or invalid; the message names the file and JSON path."""
+
+
+def pointer(path: Iterable[Any]) -> str:
+    """A JSON pointer (RFC 6901) for a path of keys and indexes."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else "/"
+
+
+def _read_json(path: Path, root: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{_display(path, root)}: cannot read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise FixtureError(
+            f"{_display(path, root)}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _first_error(errors: Iterator[ValidationError]) -> ValidationError | None:
+    ordered = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    return ordered[0] if ordered else None
+
+
+def schema_errors(instance: Any, schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every violation of an OpenAPI 3.0 schema, as (JSON pointer, message) pairs."""
+    validator = OAS30Validator(schema, format_checker=oas30_format_checker)
+    found = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return [(pointer(e.absolute_path), e.message) for e in found]
+
+
+def load_directory(fixtures_dir: Path) -> Directory:
+    path = fixtures_dir / "identities.json"
+    data = _read_json(path, fixtures_dir)
+    error = _first_error(Draft202012Validator(IDENTITIES_SCHEMA).iter_errors(data))
+    if error is not None:
+        raise FixtureError(f"{_display(path, fixtures_dir)}: {pointer(error.absolute_path)}: {error.message}")
+    organizations = tuple(Organization(o["id"], o["slug"], o["name"]) for o in data["organizations"])
+    org_ids = [o.id for o in organizations]
+    for kind, values in (("id", org_ids), ("slug", [o.slug for o in organizations])):
+        for i, value in enumerate(values):
+            if values.index(value) != i:
+                raise FixtureError(f"{_display(path, fixtures_dir)}: /organizations/{i}/{kind}: "
+                                   f"duplicate organization {kind} {value!r}")
+    users = tuple(User(u["id"], u["organization_id"], u["name"], u.get("token")) for u in data["users"])
+    seen_tokens: set[str] = set()
+    for i, user in enumerate(users):
+        if user.organization_id not in org_ids:
+            raise FixtureError(f"{_display(path, fixtures_dir)}: /users/{i}/organization_id: "
+                               f"unknown organization {user.organization_id}")
+        if user.token is not None:
+            if user.token in seen_tokens:
+                raise FixtureError(f"{_display(path, fixtures_dir)}: /users/{i}/token: duplicate token")
+            seen_tokens.add(user.token)
+    return Directory(organizations, users)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    operation: Operation
+    tenant: Any
+
+
+def _route_pattern(operation: Operation) -> re.Pattern[str]:
+    template = operation.path.strip("/")
+    return re.compile("^" + re.sub(r"\{([^}]+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+def _target(spec: Spec, relative_dir: str) -> _Target | None:
+    for operation in spec.operations.values():
+        match = _route_pattern(operation).match(relative_dir)
+        if match is None:
+            continue
+        tenant = operation.tenant
+        return _Target(operation, match.group(tenant.parameter) if tenant.parameter else None)
+    return None
+
+
+def _parent_id_problems(record: Any, schema: dict[str, Any], at: list[Any],
+                        parent_id: Any) -> Iterator[tuple[list[Any], str]]:
+    """Fields marked `x-parent-id` must hold the id of the object that contains them."""
+    if isinstance(record, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key not in record:
+                continue
+            if sub.get("x-parent-id") and record[key] != parent_id:
+                yield at + [key], f"{record[key]!r} is not the id of its parent ({parent_id!r})"
+            yield from _parent_id_problems(record[key], sub, at + [key], record.get("id", parent_id))
+    elif isinstance(record, list) and "items" in schema:
+        for i, item in enumerate(record):
+            yield from _parent_id_problems(item, schema["items"], at + [i], parent_id)
+
+
+def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[str, dict[Any, list[Any]]]:
+    """Curated records per operation id and tenant, in file-name then array order."""
+    records_dir = fixtures_dir / "records"
+    result: dict[str, dict[Any, list[Any]]] = {}
+    seen_ids: dict[str, set[Any]] = {}
+    org_ids = {o.id for o in directory.organizations}
+    slugs = {o.slug for o in directory.organizations}
+    if not records_dir.is_dir():
+        return result
+    for path in sorted(records_dir.rglob("*.json")):
+        where = _display(path, fixtures_dir)
+        target = _target(spec, path.parent.relative_to(records_dir).as_posix())
+        if target is None:
+            raise FixtureError(f"{where}: no operation serves {path.parent.relative_to(records_dir)}/ "
+                               "(expected records/assistants/ or records/orgs/<org_slug>/assistants/)")
+        data = _read_json(path, fixtures_dir)
+        operation = target.operation
+        array_schema = {"type": "array", "items": operation.item_schema}
+        errors = schema_errors(data, array_schema)
+        if errors:
+            raise FixtureError(f"{where}: {errors[0][0]}: {errors[0][1]}"
+                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        for problem_at, message in _parent_id_problems(data, array_schema, [], None):
+            raise FixtureError(f"{where}: {pointer(problem_at)}: {message}")
+        if target.tenant is not None and target.tenant not in slugs:
+            raise FixtureError(f"{where}: unknown organization slug {target.tenant!r} in the path")
+        for i, record in enumerate(data):
+            tenant = target.tenant
+            field = operation.tenant.field
+            if field is not None:
+                tenant = record[field]
+                if tenant not in org_ids:
+                    raise FixtureError(f"{where}: /{i}/{field}: unknown organization {tenant!r}")
+                members = directory.members(tenant)
+                if record.get("user_id") not in members:
+                    raise FixtureError(f"{where}: /{i}/user_id: {record.get('user_id')!r} is not a "
+                                       f"user of organization {tenant}")
+                if record["id"] >= GENERATED_ID_BASE:
+                    raise FixtureError(f"{where}: /{i}/id: curated ids must be below "
+                                       f"{GENERATED_ID_BASE} (generated ids start there)")
+            # Ids are global to an API, not per organization.
+            ids = seen_ids.setdefault(operation.operation_id, set())
+            if record["id"] in ids:
+                raise FixtureError(f"{where}: /{i}/id: duplicate id {record['id']!r}")
+            ids.add(record["id"])
+            result.setdefault(operation.operation_id, {}).setdefault(tenant, []).append(record)
+    return result

@@ -1,0 +1,46 @@
+"""The operations' handlers: parse, ask the dataset, return bytes. Routed by operationId."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+from mockserver.dataset import Dataset
+from mockserver.identities import Caller
+from mockserver.middleware import NotFoundProblem
+from mockserver.spec import Spec
+
+
+def dump_json(value: Any) -> bytes:
+    """Compact, key-order-preserving JSON: the same data always gives the same bytes."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Handlers:
+    def __init__(self, spec: Spec, dataset: Dataset) -> None:
+        self._spec = spec
+        self._dataset = dataset
+
+    async def list_assistants(self, token_info: dict[str, Any], **params: Any) -> Response:
+        return self._list("list_assistants", token_info["caller"], params)
+
+    async def list_org_assistants(self, token_info: dict[str, Any], **params: Any) -> Response:
+        return self._list("list_org_assistants", token_info["caller"], params)
+
+    def _list(self, operation_id: str, caller: Caller, raw: dict[str, Any]) -> Response:
+        operation = self._spec.operations[operation_id]
+        params = operation.defaults()
+        params.update({k: v for k, v in raw.items() if k in operation.parameters and v is not None})
+        attrs = caller.attrs()
+        tenant = operation.tenant.key(attrs, params)
+        collection = None if tenant is None else self._dataset.collection(operation_id, tenant)
+        if collection is None:
+            # Unknown and forbidden look the same, so that existence does not leak.
+            name = params.get(operation.tenant.parameter or "", tenant)
+            raise NotFoundProblem(f"Organization '{name}' was not found.")
+        offset, limit = operation.pagination.window(params)
+        criteria = {f.field: f.expected(attrs) for f in operation.filters if params.get(f.param)}
+        items = collection.page(offset, limit, criteria)
+        return Response(dump_json(items), media_type="application/json")

@@ -1,0 +1,106 @@
+"""Connexion hooks that give every rejection the shape its operation declares.
+
+Connexion validates parameters and enforces security; these hooks only collect *all* parameter
+errors with their location (as FastAPI does) and render errors per the operation's style.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.exceptions import BadRequestProblem, ProblemException
+from connexion.validators import ParameterValidator
+from jsonschema import Draft4Validator
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.problems import (
+    DEFAULT_STYLE,
+    ErrorStyle,
+    FieldError,
+    describe,
+    error_body,
+    field_error,
+)
+
+AUTH_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+class ParameterProblem(BadRequestProblem):
+    """Invalid request parameters, with one `FieldError` each."""
+
+    def __init__(self, errors: tuple[FieldError, ...]) -> None:
+        super().__init__(detail=describe(errors))
+        self.errors = errors
+
+
+class NotFoundProblem(ProblemException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=404, title="Not Found", detail=detail)
+
+
+class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """Connexion's parameter validation, reporting every invalid parameter with its location."""
+
+    def validate_request(self, request: Any) -> None:
+        raw_query = QueryParams(request.scope.get("query_string", b"").decode("latin-1"))
+        sources = {
+            "query": (request.query_params, raw_query),
+            "path": (request.path_params, request.path_params),
+            "header": (request.headers, request.headers),
+        }
+        errors: list[FieldError] = []
+        for location, (values, raw) in sources.items():
+            for param in self.parameters.get(location, []):
+                name = param["name"]
+                value = values.get(name)
+                schema = param.get("schema", {})
+                if value is None:
+                    if param.get("required"):
+                        errors.append(field_error(location, name, "required", schema, None))
+                    continue
+                error = next(iter(Draft4Validator(schema).iter_errors(value)), None)
+                if error is not None:
+                    errors.append(field_error(location, name, str(error.validator), schema,
+                                              raw.get(name, value)))
+        if errors:
+            raise ParameterProblem(tuple(errors))
+
+
+class ErrorShapeMiddleware:
+    """Renders problems raised by security, validation and handlers in the operation's style.
+
+    It sits after routing, so the operation is known from the routing scope extension.
+    """
+
+    def __init__(self, app: ASGIApp, styles: dict[str, ErrorStyle]) -> None:
+        self.app = app
+        self.styles = styles
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        except ProblemException as exc:
+            routing = scope.get("extensions", {}).get("connexion_routing", {})
+            style = self.styles.get(routing.get("operation_id") or "", DEFAULT_STYLE)
+            await self._render(style, exc)(scope, receive, send)
+
+    @staticmethod
+    def _render(style: ErrorStyle, exc: ProblemException) -> Response:
+        status, headers = exc.status, dict(exc.headers or {})
+        errors: tuple[FieldError, ...] = ()
+        detail = str(exc.detail or exc.title)
+        if isinstance(exc, ParameterProblem):
+            status, errors = style.validation_status, exc.errors
+        elif status == 401:
+            headers.update(AUTH_CHALLENGE)
+            if not style.is_problem:
+                # FastAPI's HTTPBearer words.
+                detail = "Not authenticated" if "No authorization" in detail else \
+                    "Invalid authentication credentials"
+        body, media_type = error_body(style, status, detail, errors)
+        return Response(body, status_code=status, headers=headers, media_type=media_type)

@@ -1,0 +1,103 @@
+"""Error bodies in the two shapes the spec declares.
+
+`fastapi`: `{"detail": "..."}` and, for invalid parameters, `{"detail": [{"loc", "msg", "type"}]}`.
+`problem`: RFC 7807 `application/problem+json`.
+Which one an operation uses is read from the media type of its declared error responses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+JSON_MEDIA = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid parameter, described the way pydantic v2 (and so FastAPI) words it."""
+
+    location: str
+    name: str
+    msg: str
+    type: str
+    input: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorStyle:
+    media_type: str
+    validation_status: int
+
+    @property
+    def is_problem(self) -> bool:
+        return self.media_type == PROBLEM_JSON
+
+
+def style_of(responses: dict[str, Any]) -> ErrorStyle:
+    """The error style an operation declares through its 4xx responses."""
+    validation_status = 422 if "422" in responses else 400
+    media = JSON_MEDIA
+    for status, response in responses.items():
+        if status.startswith("4") and PROBLEM_JSON in response.get("content", {}):
+            media = PROBLEM_JSON
+    return ErrorStyle(media, validation_status)
+
+
+DEFAULT_STYLE = ErrorStyle(PROBLEM_JSON, 400)
+
+
+def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], value: Any) -> FieldError:
+    """Translate a JSON Schema failure into pydantic's message and error type."""
+    expected = schema.get("type")
+    if keyword == "type":
+        msg, kind = {
+            "integer": ("Input should be a valid integer, unable to parse string as an integer",
+                        "int_parsing"),
+            "number": ("Input should be a valid number, unable to parse string as a number",
+                       "float_parsing"),
+            "boolean": ("Input should be a valid boolean, unable to interpret input", "bool_parsing"),
+        }.get(str(expected), (f"Input should be a valid {expected}", f"{expected}_type"))
+    elif keyword == "minimum":
+        msg, kind = f"Input should be greater than or equal to {schema['minimum']}", "greater_than_equal"
+    elif keyword == "maximum":
+        msg, kind = f"Input should be less than or equal to {schema['maximum']}", "less_than_equal"
+    elif keyword == "required":
+        msg, kind = "Field required", "missing"
+    else:
+        msg, kind = f"Input is not valid ({keyword})", f"value_error.{keyword}"
+    return FieldError(location, name, msg, kind, value)
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error_body(style: ErrorStyle, status: int, detail: str,
+               errors: tuple[FieldError, ...] = ()) -> tuple[bytes, str]:
+    """The body and media type of an error response."""
+    if style.is_problem:
+        problem: dict[str, Any] = {
+            "type": "about:blank",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": detail,
+        }
+        if errors:
+            problem["invalid_params"] = [
+                {"name": e.name, "in": e.location, "reason": e.msg} for e in errors
+            ]
+        return _dumps(problem), PROBLEM_JSON
+    if errors:
+        return _dumps({"detail": [
+            {"type": e.type, "loc": [e.location, e.name], "msg": e.msg, "input": e.input}
+            for e in errors
+        ]}), JSON_MEDIA
+    return _dumps({"detail": detail}), JSON_MEDIA
+
+
+def describe(errors: tuple[FieldError, ...]) -> str:
+    return "; ".join(f"{e.location} parameter '{e.name}': {e.msg}" for e in errors)

@@ -1,0 +1,50 @@
+"""The one place that owns every default of the mock server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from mockserver.resources import default_fixtures_dir, default_spec_path
+
+DEFAULT_SEED = 20231107
+DEFAULT_COUNT = 250
+DEFAULT_ORG_COUNT = 36
+DEFAULT_LOCALE = "en_US"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that shapes what the mock serves.
+
+    Two processes built from equal settings serve byte-identical responses.
+    """
+
+    seed: int = DEFAULT_SEED
+    # Generated assistants per organization on `GET /assistants`.
+    count: int = DEFAULT_COUNT
+    # Generated assistants per organization slug on `GET /orgs/{org_id}/assistants`.
+    org_count: int = DEFAULT_ORG_COUNT
+    locale: str = DEFAULT_LOCALE
+    fixtures_dir: Path = field(default_factory=default_fixtures_dir)
+    spec_path: Path = field(default_factory=default_spec_path)
+
+    def to_env(self) -> dict[str, str]:
+        """Environment variables from which `from_env` rebuilds these settings.
+
+        Worker processes started by uvicorn (`--workers`, `--reload`) get settings this way.
+        """
+        return {f"MOCKSERVER_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(f"MOCKSERVER_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls(), f.name)
+            kwargs[f.name] = type(default)(raw)
+        return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,188 @@
+"""Reading `openapi.yaml`: the raw document, resolved schemas and the declared semantics.
+
+The semantics (pagination style, filters, tenant scoping) are vendor extensions in the spec, so
+that the mock and the contract checks read one description instead of hard-coding it twice.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+JSON = Any
+
+CALLER_PREFIX = "$caller."
+
+
+class SpecError(Exception):
+    """The spec could not be read, or a vendor extension in it is malformed."""
+
+
+def load_document(path: Path) -> dict[str, JSON]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read the OpenAPI document: {exc}") from exc
+    if not isinstance(document, dict) or "paths" not in document:
+        raise SpecError(f"{path}: not an OpenAPI document (no 'paths')")
+    return document
+
+
+def resolve_refs(node: JSON, document: dict[str, JSON]) -> JSON:
+    """Return a copy of `node` with every local `$ref` replaced by its target."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = document
+            for part in str(node["$ref"]).removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve_refs(copy.deepcopy(target), document)
+        return {key: resolve_refs(value, document) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(item, document) for item in node]
+    return node
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """How an operation pages: `offset` (skip/limit) or `page` (page number/size)."""
+
+    style: str
+    # offset style: the offset and limit parameters; page style: the page and size parameters.
+    start_param: str
+    size_param: str
+    first_page: int = 1
+
+    def window(self, params: dict[str, Any]) -> tuple[int, int]:
+        """The (offset, limit) into the full ordered list that the request asks for."""
+        size = int(params[self.size_param])
+        if self.style == "offset":
+            return int(params[self.start_param]), size
+        return (int(params[self.start_param]) - self.first_page) * size, size
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """When boolean query parameter `param` is true, every item has `field` equal to `equals`.
+
+    `equals` is either a literal or `$caller.<attribute>`.
+    """
+
+    param: str
+    field: str
+    equals: Any
+
+    def expected(self, caller_attrs: dict[str, Any]) -> Any:
+        if isinstance(self.equals, str) and self.equals.startswith(CALLER_PREFIX):
+            return caller_attrs[self.equals.removeprefix(CALLER_PREFIX)]
+        return self.equals
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """How results are scoped to the caller.
+
+    Either each item's `field` equals a caller attribute (`equals`), or the caller must belong
+    (`member_of`, a caller attribute holding a collection) to the org named by path `parameter`.
+    """
+
+    field: str | None = None
+    equals: str | None = None
+    parameter: str | None = None
+    member_of: str | None = None
+
+    def key(self, caller_attrs: dict[str, Any], params: dict[str, Any]) -> Any:
+        """The tenant the request reads from, or None when the caller may not see it."""
+        if self.parameter is not None:
+            wanted = params.get(self.parameter)
+            allowed = caller_attrs[str(self.member_of).removeprefix(CALLER_PREFIX)]
+            return wanted if wanted in allowed else None
+        return caller_attrs[str(self.equals).removeprefix(CALLER_PREFIX)]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    parameters: dict[str, dict[str, JSON]]
+    responses: dict[str, JSON]
+    item_schema: dict[str, JSON]
+    item_schema_name: str
+    pagination: Pagination
+    filters: tuple[Filter, ...]
+    tenant: Tenant
+
+    def defaults(self) -> dict[str, Any]:
+        return {
+            name: param["schema"]["default"]
+            for name, param in self.parameters.items()
+            if "default" in param.get("schema", {})
+        }
+
+    def validation_status(self) -> int:
+        """The status this operation declares for invalid parameters."""
+        return 422 if "422" in self.responses else 400
+
+
+def _parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
+    style = raw.get("style")
+    if style == "offset":
+        return Pagination("offset", raw["offset"], raw["limit"])
+    if style == "page":
+        return Pagination("page", raw["page"], raw["size"], int(raw.get("first", 1)))
+    raise SpecError(f"{where}: x-pagination.style must be 'offset' or 'page', got {style!r}")
+
+
+def _item_schema_name(responses: dict[str, JSON], where: str) -> str:
+    try:
+        items = responses["200"]["content"]["application/json"]["schema"]["items"]
+        return str(items["$ref"]).rsplit("/", 1)[-1]
+    except (KeyError, TypeError) as exc:
+        raise SpecError(f"{where}: the 200 response must be an array of a named schema") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    path: Path
+    document: dict[str, JSON]
+    operations: dict[str, Operation]
+
+    def schema(self, name: str) -> dict[str, JSON]:
+        """A component schema with its references resolved."""
+        resolved: dict[str, JSON] = resolve_refs(
+            self.document["components"]["schemas"][name], self.document
+        )
+        return resolved
+
+
+def load_spec(path: Path) -> Spec:
+    document = load_document(path)
+    operations: dict[str, Operation] = {}
+    for route, item in document["paths"].items():
+        for method, op in item.items():
+            if method.startswith("x-") or "x-pagination" not in op:
+                continue
+            where = f"{method.upper()} {route}"
+            parameters = {p["name"]: p for p in resolve_refs(op.get("parameters", []), document)}
+            name = _item_schema_name(op["responses"], where)
+            operations[op["operationId"]] = Operation(
+                operation_id=op["operationId"],
+                method=method,
+                path=route,
+                parameters=parameters,
+                responses=op["responses"],
+                item_schema=resolve_refs(document["components"]["schemas"][name], document),
+                item_schema_name=name,
+                pagination=_parse_pagination(op["x-pagination"], where),
+                filters=tuple(
+                    Filter(pname, p["x-filter"]["field"], p["x-filter"]["equals"])
+                    for pname, p in parameters.items()
+                    if "x-filter" in p
+                ),
+                tenant=Tenant(**{k.replace("-", "_"): v for k, v in op.get("x-tenant", {}).items()}),
+            )
+    return Spec(path=path, document=document, operations=operations)
