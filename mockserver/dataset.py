@@ -105,7 +105,9 @@ def _attribute(curated: Sequence[Record], field: str, generated: bytes,
 
 
 def _stream(seed: int, name: str, count: int, modulo: int) -> bytes:
-    raw = random.Random(f"{seed}/{name}").randbytes(count)
+    # Whole 32-bit words: `randbytes(n)` is a prefix of `randbytes(m)` only then, and record i
+    # must not change with --count.
+    raw = random.Random(f"{seed}/{name}").randbytes(-(-count // 4) * 4)[:count]
     return raw.translate(bytes(b % modulo for b in range(256)))
 
 

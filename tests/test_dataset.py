@@ -1,0 +1,105 @@
+"""Dataset invariants over random seeds, counts and windows (Hypothesis)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from mockserver.dataset import Dataset
+from mockserver.fixtures import load_directory, load_records
+from mockserver.identities import Directory
+from mockserver.settings import Settings
+from mockserver.spec import load_spec
+
+SPEC = load_spec(Settings().spec_path)
+DIRECTORY: Directory = load_directory(Settings().fixtures_dir)
+CURATED = load_records(Settings().fixtures_dir, SPEC, DIRECTORY)
+
+
+@cache
+def dataset(seed: int, count: int) -> Dataset:
+    return Dataset(Settings(seed=seed, count=count, org_count=count // 3), DIRECTORY, CURATED)
+
+
+seeds = st.integers(0, 2**32)
+counts = st.integers(0, 300)
+criteria = st.fixed_dictionaries({}, optional={"is_active": st.booleans(),
+                                               "user_id": st.sampled_from([1, 2, 3, 4, 99])})
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, count=counts, org=st.sampled_from([1, 2]), crit=criteria,
+       offset=st.integers(0, 400), limit=st.integers(1, 1000))
+@example(seed=0, count=0, org=1, crit={}, offset=0, limit=1)
+def test_a_page_is_the_window_of_the_filtered_list(seed: int, count: int, org: int,
+                                                    crit: dict[str, Any], offset: int,
+                                                    limit: int) -> None:
+    collection = dataset(seed, count).collection("list_assistants", org)
+    assert collection is not None
+    everything = [collection.item(i) for i in range(len(collection))]
+    filtered = [r for r in everything if all(r[k] == v for k, v in crit.items())]
+    assert collection.page(offset, limit, crit) == filtered[offset : offset + limit]
+    assert all(r["organization_id"] == org for r in everything)
+    assert len({r["id"] for r in everything}) == len(everything)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=seeds, count=counts, size=st.integers(1, 50), crit=criteria)
+def test_pages_concatenate_without_gaps_or_duplicates(seed: int, count: int, size: int,
+                                                      crit: dict[str, Any]) -> None:
+    collection = dataset(seed, count).collection("list_assistants", 1)
+    assert collection is not None
+    pages: list[Any] = []
+    for offset in range(0, len(collection) + size, size):
+        pages += collection.page(offset, size, crit)
+    assert pages == collection.page(0, len(collection), crit)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=seeds, count=st.integers(1, 120), slug=st.sampled_from(["org_demo", "org_globex"]))
+def test_org_children_point_at_parent_and_times_are_ordered(seed: int, count: int, slug: str) -> None:
+    collection = dataset(seed, count).collection("list_org_assistants", slug)
+    assert collection is not None
+    for record in collection.page(0, len(collection), {}):
+        assert record["updated_at"] >= record["created_at"]
+        for child in record["integrations"] + record["actions"]:
+            assert child["assistant_id"] == record["id"]
+            assert child["updated_at"] >= child["created_at"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=seeds, index=st.integers(0, 99))
+def test_same_seed_same_bytes_in_a_fresh_dataset(seed: int, index: int) -> None:
+    fresh = Dataset(Settings(seed=seed, count=100), DIRECTORY, CURATED)
+    first = dataset(seed, 100).collection("list_assistants", 2)
+    second = fresh.collection("list_assistants", 2)
+    assert first is not None and second is not None
+    assert json.dumps(first.item(index)) == json.dumps(second.item(index))
+
+
+def test_a_different_seed_gives_different_data() -> None:
+    a = dataset(1, 10).collection("list_assistants", 1)
+    b = dataset(2, 10).collection("list_assistants", 1)
+    assert a is not None and b is not None
+    assert a.page(1, 10, {}) != b.page(1, 10, {})
+
+
+def test_a_record_does_not_depend_on_count() -> None:
+    small = dataset(7, 10).collection("list_assistants", 1)
+    large = dataset(7, 300).collection("list_assistants", 1)
+    assert small is not None and large is not None
+    assert small.page(0, 11, {}) == large.page(0, 11, {})
+
+
+def test_a_million_records_cost_only_their_index() -> None:
+    collection = Dataset(Settings(count=1_000_000), DIRECTORY, CURATED).collection("list_assistants", 1)
+    assert collection is not None
+    assert len(collection) == 1_000_001
+    last = collection.page(999_990, 100, {})
+    assert len(last) == 11
+    mine = collection.page(0, 5, {"user_id": 1, "is_active": True})
+    assert all(r["user_id"] == 1 and r["is_active"] for r in mine)

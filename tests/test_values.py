@@ -1,0 +1,76 @@
+"""Generated values read like real ones."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from mockserver.dataset import Dataset
+from mockserver.fixtures import load_directory
+from mockserver.settings import Settings
+
+
+def leaves(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in leaves(v, f"{path}/{k}")]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in leaves(v, f"{path}/{i}")]
+    return [(path, node)]
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    settings = Settings(count=200, org_count=50)
+    ds = Dataset(settings, load_directory(settings.fixtures_dir), {})
+    out: list[dict[str, Any]] = []
+    for op, tenant in (("list_assistants", 1), ("list_org_assistants", "org_demo")):
+        collection = ds.collection(op, tenant)
+        assert collection is not None
+        out += collection.page(0, 200, {})
+    return out
+
+
+def test_no_placeholder_text(records: list[dict[str, Any]]) -> None:
+    # An action's input definition is a JSON Schema, where "string" is a real type name.
+    placeholders = [p for record in records for p, v in leaves(record)
+                    if v in ("string", "<string>") and not p.endswith("/definition/type")]
+    assert placeholders == []
+    text = json.dumps(records).lower()
+    assert "lorem" not in text and "ipsum" not in text
+
+
+def test_field_shapes(records: list[dict[str, Any]]) -> None:
+    checked: dict[str, int] = {}
+    patterns = {
+        r"/account_sid$": r"^AC[0-9a-f]{32}$",
+        r"/auth_token$": r"^[0-9a-f]{32}$",
+        r"/secret_key$": r"^[0-9a-f]{64}$",
+        r"/transfer_numbers/\d+$": r"^\+[1-9]\d{7,14}$",
+        r"/(webhook_url|avatar_url|base_url)$": r"^https://",
+        r"/stt_settings/language$": r"^[a-z]{2}-[A-Z0-9]{2,3}$",
+        r"/voice_id$": r"^[A-Za-z0-9]{20}$",
+        r"/(created_at|updated_at)$": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$",
+    }
+    for record in records:
+        for path, value in leaves(record):
+            for where, shape in patterns.items():
+                if re.search(where, path) and value is not None:
+                    assert re.match(shape, str(value)), f"{path}: {value!r}"
+                    checked[where] = checked.get(where, 0) + 1
+    assert set(checked) == set(patterns)
+
+
+def test_locale_changes_names() -> None:
+    directory = load_directory(Settings().fixtures_dir)
+    german = Dataset(Settings(locale="de_DE", count=5), directory, {}).pools
+    english = Dataset(Settings(count=5), directory, {}).pools
+    assert german.companies != english.companies
+    assert german.country_code == "49"
+
+
+def test_unknown_locale_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown Faker locale 'xx_YY'"):
+        Dataset(Settings(locale="xx_YY"), load_directory(Settings().fixtures_dir), {})
