@@ -22,7 +22,7 @@ def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
             return None  # Connexion answers 401 "Provided token is not valid".
         return {"sub": caller.user_id, "caller": caller}
 
-    class DirectoryBearerHandler(BearerSecurityHandler):
+    class DirectoryBearerHandler(BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return token_info
 

@@ -44,25 +44,66 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int,
-              help="Seed of the generated data. Same seed, same bytes, in every process.")
-@click.option("--count", default=DEFAULT_COUNT, show_default=True, type=click.IntRange(0),
-              help="Generated assistants per organization on GET /assistants.")
-@click.option("--org-count", default=DEFAULT_ORG_COUNT, show_default=True,
-              type=click.IntRange(0),
-              help="Generated assistants per organization on GET /orgs/{org_id}/assistants.")
-@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Fixtures directory (identities.json, records/) to use instead "
-              "of the bundled one.")
-@click.option("--locale", default=DEFAULT_LOCALE, show_default=True,
-              help="Faker locale of names, companies and cities, e.g. de_DE or fr_FR.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
-              help="Worker processes; they serve identical data.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    type=int,
+    help="Seed of the generated data. Same seed, same bytes, in every process.",
+)
+@click.option(
+    "--count",
+    default=DEFAULT_COUNT,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Generated assistants per organization on GET /assistants.",
+)
+@click.option(
+    "--org-count",
+    default=DEFAULT_ORG_COUNT,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Generated assistants per organization on GET /orgs/{org_id}/assistants.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Fixtures directory (identities.json, records/) to use instead of the bundled one.",
+)
+@click.option(
+    "--locale",
+    default=DEFAULT_LOCALE,
+    show_default=True,
+    help="Faker locale of names, companies and cities, e.g. de_DE or fr_FR.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Worker processes; they serve identical data.",
+)
 @click.option("--reload", is_flag=True, help="Restart when the package's code changes (development).")
-def serve(host: str, port: int, seed: int, count: int, org_count: int, fixtures_dir: Path | None,
-          locale: str, workers: int, reload: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    seed: int,
+    count: int,
+    org_count: int,
+    fixtures_dir: Path | None,
+    locale: str,
+    workers: int,
+    reload: bool,
+) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
 
     Dev tokens: `dev-token` (user 1, organization 1, member of org_demo), `dev-token-2` (user 2,
@@ -70,8 +111,13 @@ def serve(host: str, port: int, seed: int, count: int, org_count: int, fixtures_
     """
     import uvicorn
 
-    settings = Settings(seed=seed, count=count, org_count=org_count, locale=locale,
-                        **({"fixtures_dir": fixtures_dir.resolve()} if fixtures_dir else {}))
+    settings = Settings(
+        seed=seed,
+        count=count,
+        org_count=org_count,
+        locale=locale,
+        **({"fixtures_dir": fixtures_dir.resolve()} if fixtures_dir else {}),
+    )
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.
         app = create_app(settings)
@@ -81,5 +127,12 @@ def serve(host: str, port: int, seed: int, count: int, org_count: int, fixtures_
         uvicorn.run(app, host=host, port=port, log_level="info")
         return
     os.environ.update(settings.to_env())
-    uvicorn.run("mockserver.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, reload=reload, log_level="info")
+    uvicorn.run(
+        "mockserver.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )

@@ -34,8 +34,9 @@ class Attribute:
     values: tuple[Any, ...]
 
     def mask(self, expected: Any) -> bytes:
-        table = bytes(1 if code < len(self.values) and self.values[code] == expected else 0
-                      for code in range(256))
+        table = bytes(
+            1 if code < len(self.values) and self.values[code] == expected else 0 for code in range(256)
+        )
         return self.codes.translate(table)
 
 
@@ -90,8 +91,9 @@ class Collection:
         return [self.item(position) for position in selected]
 
 
-def _attribute(curated: Sequence[Record], field: str, generated: bytes,
-               generated_values: tuple[Any, ...]) -> Attribute:
+def _attribute(
+    curated: Sequence[Record], field: str, generated: bytes, generated_values: tuple[Any, ...]
+) -> Attribute:
     values = list(generated_values)
     codes = bytearray()
     for record in curated:
@@ -114,8 +116,9 @@ def _stream(seed: int, name: str, count: int, modulo: int) -> bytes:
 class Dataset:
     """Every collection the mock serves, keyed by operation id and tenant."""
 
-    def __init__(self, settings: Settings, directory: Directory,
-                 curated: dict[str, dict[Any, list[Record]]]) -> None:
+    def __init__(
+        self, settings: Settings, directory: Directory, curated: dict[str, dict[Any, list[Record]]]
+    ) -> None:
         self.pools = Pools.build(settings.seed, settings.locale)
         self._collections: dict[str, dict[Any, Collection]] = {
             "list_assistants": {},
@@ -124,18 +127,31 @@ class Dataset:
         organizations = directory.organizations
         for position, org in enumerate(organizations):
             self._collections["list_assistants"][org.id] = self._assistants(
-                settings, directory, org.id, position, len(organizations),
+                settings,
+                directory,
+                org.id,
+                position,
+                len(organizations),
                 curated.get("list_assistants", {}).get(org.id, []),
             )
             self._collections["list_org_assistants"][org.slug] = self._org_assistants(
-                settings, org.slug, curated.get("list_org_assistants", {}).get(org.slug, []),
+                settings,
+                org.slug,
+                curated.get("list_org_assistants", {}).get(org.slug, []),
             )
 
     def collection(self, operation_id: str, tenant: Any) -> Collection | None:
         return self._collections.get(operation_id, {}).get(tenant)
 
-    def _assistants(self, settings: Settings, directory: Directory, org_id: int,
-                    position: int, organizations: int, curated: list[Record]) -> Collection:
+    def _assistants(
+        self,
+        settings: Settings,
+        directory: Directory,
+        org_id: int,
+        position: int,
+        organizations: int,
+        curated: list[Record],
+    ) -> Collection:
         seed, count, pools = settings.seed, settings.count, self.pools
         stem = f"{seed}/assistants/{org_id}"
         members = directory.members(org_id) or (0,)

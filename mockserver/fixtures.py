@@ -109,17 +109,25 @@ def load_directory(fixtures_dir: Path) -> Directory:
         raise FixtureError(f"{_display(path, fixtures_dir)}: {pointer(error.absolute_path)}: {error.message}")
     organizations = tuple(Organization(o["id"], o["slug"], o["name"]) for o in data["organizations"])
     org_ids = [o.id for o in organizations]
-    for kind, values in (("id", org_ids), ("slug", [o.slug for o in organizations])):
+    keys: tuple[tuple[str, list[Any]], ...] = (
+        ("id", list(org_ids)),
+        ("slug", [o.slug for o in organizations]),
+    )
+    for kind, values in keys:
         for i, value in enumerate(values):
             if values.index(value) != i:
-                raise FixtureError(f"{_display(path, fixtures_dir)}: /organizations/{i}/{kind}: "
-                                   f"duplicate organization {kind} {value!r}")
+                raise FixtureError(
+                    f"{_display(path, fixtures_dir)}: /organizations/{i}/{kind}: "
+                    f"duplicate organization {kind} {value!r}"
+                )
     users = tuple(User(u["id"], u["organization_id"], u["name"], u.get("token")) for u in data["users"])
     seen_tokens: set[str] = set()
     for i, user in enumerate(users):
         if user.organization_id not in org_ids:
-            raise FixtureError(f"{_display(path, fixtures_dir)}: /users/{i}/organization_id: "
-                               f"unknown organization {user.organization_id}")
+            raise FixtureError(
+                f"{_display(path, fixtures_dir)}: /users/{i}/organization_id: "
+                f"unknown organization {user.organization_id}"
+            )
         if user.token is not None:
             if user.token in seen_tokens:
                 raise FixtureError(f"{_display(path, fixtures_dir)}: /users/{i}/token: duplicate token")
@@ -148,19 +156,20 @@ def _target(spec: Spec, relative_dir: str) -> _Target | None:
     return None
 
 
-def _parent_id_problems(record: Any, schema: dict[str, Any], at: list[Any],
-                        parent_id: Any) -> Iterator[tuple[list[Any], str]]:
+def _parent_id_problems(
+    record: Any, schema: dict[str, Any], at: list[Any], parent_id: Any
+) -> Iterator[tuple[list[Any], str]]:
     """Fields marked `x-parent-id` must hold the id of the object that contains them."""
     if isinstance(record, dict):
         for key, sub in schema.get("properties", {}).items():
             if key not in record:
                 continue
             if sub.get("x-parent-id") and record[key] != parent_id:
-                yield at + [key], f"{record[key]!r} is not the id of its parent ({parent_id!r})"
-            yield from _parent_id_problems(record[key], sub, at + [key], record.get("id", parent_id))
+                yield [*at, key], f"{record[key]!r} is not the id of its parent ({parent_id!r})"
+            yield from _parent_id_problems(record[key], sub, [*at, key], record.get("id", parent_id))
     elif isinstance(record, list) and "items" in schema:
         for i, item in enumerate(record):
-            yield from _parent_id_problems(item, schema["items"], at + [i], parent_id)
+            yield from _parent_id_problems(item, schema["items"], [*at, i], parent_id)
 
 
 def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[str, dict[Any, list[Any]]]:
@@ -176,15 +185,19 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
         where = _display(path, fixtures_dir)
         target = _target(spec, path.parent.relative_to(records_dir).as_posix())
         if target is None:
-            raise FixtureError(f"{where}: no operation serves {path.parent.relative_to(records_dir)}/ "
-                               "(expected records/assistants/ or records/orgs/<org_slug>/assistants/)")
+            raise FixtureError(
+                f"{where}: no operation serves {path.parent.relative_to(records_dir)}/ "
+                "(expected records/assistants/ or records/orgs/<org_slug>/assistants/)"
+            )
         data = _read_json(path, fixtures_dir)
         operation = target.operation
         array_schema = {"type": "array", "items": operation.item_schema}
         errors = schema_errors(data, array_schema)
         if errors:
-            raise FixtureError(f"{where}: {errors[0][0]}: {errors[0][1]}"
-                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+            raise FixtureError(
+                f"{where}: {errors[0][0]}: {errors[0][1]}"
+                + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+            )
         for problem_at, message in _parent_id_problems(data, array_schema, [], None):
             raise FixtureError(f"{where}: {pointer(problem_at)}: {message}")
         if target.tenant is not None and target.tenant not in slugs:
@@ -198,11 +211,15 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
                     raise FixtureError(f"{where}: /{i}/{field}: unknown organization {tenant!r}")
                 members = directory.members(tenant)
                 if record.get("user_id") not in members:
-                    raise FixtureError(f"{where}: /{i}/user_id: {record.get('user_id')!r} is not a "
-                                       f"user of organization {tenant}")
+                    raise FixtureError(
+                        f"{where}: /{i}/user_id: {record.get('user_id')!r} is not a "
+                        f"user of organization {tenant}"
+                    )
                 if record["id"] >= GENERATED_ID_BASE:
-                    raise FixtureError(f"{where}: /{i}/id: curated ids must be below "
-                                       f"{GENERATED_ID_BASE} (generated ids start there)")
+                    raise FixtureError(
+                        f"{where}: /{i}/id: curated ids must be below "
+                        f"{GENERATED_ID_BASE} (generated ids start there)"
+                    )
             # Ids are global to an API, not per organization.
             ids = seen_ids.setdefault(operation.operation_id, set())
             if record["id"] in ids:

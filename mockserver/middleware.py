@@ -27,7 +27,7 @@ from mockserver.problems import (
 AUTH_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-class ParameterProblem(BadRequestProblem):
+class ParameterProblem(BadRequestProblem):  # type: ignore[misc]
     """Invalid request parameters, with one `FieldError` each."""
 
     def __init__(self, errors: tuple[FieldError, ...]) -> None:
@@ -35,7 +35,7 @@ class ParameterProblem(BadRequestProblem):
         self.errors = errors
 
 
-class NotFoundProblem(ProblemException):
+class NotFoundProblem(ProblemException):  # type: ignore[misc]
     def __init__(self, detail: str) -> None:
         super().__init__(status=404, title="Not Found", detail=detail)
 
@@ -62,8 +62,9 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     continue
                 error = next(iter(Draft4Validator(schema).iter_errors(value)), None)
                 if error is not None:
-                    errors.append(field_error(location, name, str(error.validator), schema,
-                                              raw.get(name, value)))
+                    errors.append(
+                        field_error(location, name, str(error.validator), schema, raw.get(name, value))
+                    )
         if errors:
             raise ParameterProblem(tuple(errors))
 
@@ -100,7 +101,10 @@ class ErrorShapeMiddleware:
             headers.update(AUTH_CHALLENGE)
             if not style.is_problem:
                 # FastAPI's HTTPBearer words.
-                detail = "Not authenticated" if "No authorization" in detail else \
-                    "Invalid authentication credentials"
+                detail = (
+                    "Not authenticated"
+                    if "No authorization" in detail
+                    else "Invalid authentication credentials"
+                )
         body, media_type = error_body(style, status, detail, errors)
         return Response(body, status_code=status, headers=headers, media_type=media_type)

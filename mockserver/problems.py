@@ -55,10 +55,11 @@ def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], 
     expected = schema.get("type")
     if keyword == "type":
         msg, kind = {
-            "integer": ("Input should be a valid integer, unable to parse string as an integer",
-                        "int_parsing"),
-            "number": ("Input should be a valid number, unable to parse string as a number",
-                       "float_parsing"),
+            "integer": (
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
+            ),
+            "number": ("Input should be a valid number, unable to parse string as a number", "float_parsing"),
             "boolean": ("Input should be a valid boolean, unable to interpret input", "bool_parsing"),
         }.get(str(expected), (f"Input should be a valid {expected}", f"{expected}_type"))
     elif keyword == "minimum":
@@ -76,8 +77,9 @@ def _dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def error_body(style: ErrorStyle, status: int, detail: str,
-               errors: tuple[FieldError, ...] = ()) -> tuple[bytes, str]:
+def error_body(
+    style: ErrorStyle, status: int, detail: str, errors: tuple[FieldError, ...] = ()
+) -> tuple[bytes, str]:
     """The body and media type of an error response."""
     if style.is_problem:
         problem: dict[str, Any] = {
@@ -87,15 +89,17 @@ def error_body(style: ErrorStyle, status: int, detail: str,
             "detail": detail,
         }
         if errors:
-            problem["invalid_params"] = [
-                {"name": e.name, "in": e.location, "reason": e.msg} for e in errors
-            ]
+            problem["invalid_params"] = [{"name": e.name, "in": e.location, "reason": e.msg} for e in errors]
         return _dumps(problem), PROBLEM_JSON
     if errors:
-        return _dumps({"detail": [
-            {"type": e.type, "loc": [e.location, e.name], "msg": e.msg, "input": e.input}
-            for e in errors
-        ]}), JSON_MEDIA
+        return _dumps(
+            {
+                "detail": [
+                    {"type": e.type, "loc": [e.location, e.name], "msg": e.msg, "input": e.input}
+                    for e in errors
+                ]
+            }
+        ), JSON_MEDIA
     return _dumps({"detail": detail}), JSON_MEDIA
 
 

@@ -240,37 +240,41 @@ def org_assistant(pools: Pools, rng: random.Random, *, index: int, prefix: str =
     for integration_id in sorted(set(rng.sample(INTEGRATIONS, rng.randint(1, 3)))):
         c, u = _child_times(created, rng)
         internal = integration_id == "internal"
-        integrations.append({
-            "id": "int_" + token(rng, 20),
-            "enabled": rng.random() < 0.85,
-            "integration_id": integration_id,
-            "assistant_id": assistant_id,
-            "connection_id": None if internal else "conn_" + token(rng, 20),
-            "config": {} if internal else {"channel": f"#{slug(p['role'])}"},
-            "error": None if internal or rng.random() < 0.9 else rng.choice(INTEGRATION_ERRORS),
-            "created_at": c,
-            "updated_at": u,
-        })
+        integrations.append(
+            {
+                "id": "int_" + token(rng, 20),
+                "enabled": rng.random() < 0.85,
+                "integration_id": integration_id,
+                "assistant_id": assistant_id,
+                "connection_id": None if internal else "conn_" + token(rng, 20),
+                "config": {} if internal else {"channel": f"#{slug(p['role'])}"},
+                "error": None if internal or rng.random() < 0.9 else rng.choice(INTEGRATION_ERRORS),
+                "created_at": c,
+                "updated_at": u,
+            }
+        )
     actions = []
     for action_id, name, instructions in rng.sample(ACTIONS, rng.randint(0, 3)):
         c, u = _child_times(created, rng)
-        actions.append({
-            "id": "act_" + token(rng, 20),
-            "enabled": rng.random() < 0.9,
-            "name": name,
-            "instructions": instructions,
-            "action_id": action_id,
-            "assistant_id": assistant_id,
-            "connection_id": "conn_" + token(rng, 20),
-            "config": {
-                "input": {},
-                "definitions": [
-                    {"path": "summary", "definition": {"type": "string", "description": instructions}}
-                ],
-            },
-            "created_at": c,
-            "updated_at": u,
-        })
+        actions.append(
+            {
+                "id": "act_" + token(rng, 20),
+                "enabled": rng.random() < 0.9,
+                "name": name,
+                "instructions": instructions,
+                "action_id": action_id,
+                "assistant_id": assistant_id,
+                "connection_id": "conn_" + token(rng, 20),
+                "config": {
+                    "input": {},
+                    "definitions": [
+                        {"path": "summary", "definition": {"type": "string", "description": instructions}}
+                    ],
+                },
+                "created_at": c,
+                "updated_at": u,
+            }
+        )
     return {
         "id": assistant_id,
         "name": f"{p['first_name']} · {p['company']} {p['role']}",
@@ -280,7 +284,7 @@ def org_assistant(pools: Pools, rng: random.Random, *, index: int, prefix: str =
         if rng.random() < 0.25
         else f"https://cdn.{p['domain']}/avatars/{slug(p['first_name'])}-{assistant_id[-6:].lower()}.png",
         "config": {
-            "language": rng.choice(("auto", "auto") + LANGUAGES),
+            "language": rng.choice(("auto", "auto", *LANGUAGES)),
             "model": rng.choice(LLM_PROVIDERS["openai"][2] + LLM_PROVIDERS["anthropic"][2]),
             "stt": {"model": rng.choice(DEEPGRAM_MODELS)},
             "tts": {"model": rng.choice(ELEVENLABS_MODELS), "voice_id": p["voice_id"]},

@@ -153,9 +153,7 @@ class Spec:
 
     def schema(self, name: str) -> dict[str, JSON]:
         """A component schema with its references resolved."""
-        resolved: dict[str, JSON] = resolve_refs(
-            self.document["components"]["schemas"][name], self.document
-        )
+        resolved: dict[str, JSON] = resolve_refs(self.document["components"]["schemas"][name], self.document)
         return resolved
 
 

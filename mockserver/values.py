@@ -47,65 +47,146 @@ LLM_PROVIDER_WEIGHTS = (("openai", 55), ("anthropic", 20), ("groq", 12), ("googl
 
 # ElevenLabs premade voices: (voice id, name).
 ELEVENLABS_VOICES = (
-    ("21m00Tcm4TlvDq8ikWAM", "Rachel"), ("29vD33N1CtxCmqQRPOHJ", "Drew"),
-    ("2EiwWnXFnvU5JabPnv8n", "Clyde"), ("AZnzlk1XvdvUeBnXmlld", "Domi"),
-    ("EXAVITQu4vr4xnSDxMaL", "Sarah"), ("ErXwobaYiN019PkySvjV", "Antoni"),
-    ("GBv7mTt0atIp3Br8iCZE", "Thomas"), ("IKne3meq5aSn9XLyUdCD", "Charlie"),
-    ("JBFqnCBsd6RMkjVDRZzb", "George"), ("LcfcDJNUP1GQjkzn1xUU", "Emily"),
-    ("MF3mGyEYCl7XYWbV9V6O", "Elli"), ("N2lVS1w4EtoT3dr4eOWO", "Callum"),
-    ("TX3LPaxmHKxFdv7VOQHJ", "Liam"), ("ThT5KcBeYPX3keUQqHPh", "Dorothy"),
-    ("TxGEqnHWrfWFTfGW9XjX", "Josh"), ("XB0fDUnXU5powFXDhCwa", "Charlotte"),
-    ("Xb7hH8MSUJpSbSDYk0k2", "Alice"), ("XrExE9yKIg1WjnnlVkGX", "Matilda"),
-    ("cgSgspJ2msm6clMCkdW9", "Jessica"), ("iP95p4xoKVk53GoZ742B", "Chris"),
-    ("nPczCjzI2devNBz1zQrb", "Brian"), ("onwK4e9ZLuTAKqWW03F9", "Daniel"),
-    ("pFZP5JQG7iQjIQuC4Bku", "Lily"), ("pNInz6obpgDQGcFmaJgB", "Adam"),
+    ("21m00Tcm4TlvDq8ikWAM", "Rachel"),
+    ("29vD33N1CtxCmqQRPOHJ", "Drew"),
+    ("2EiwWnXFnvU5JabPnv8n", "Clyde"),
+    ("AZnzlk1XvdvUeBnXmlld", "Domi"),
+    ("EXAVITQu4vr4xnSDxMaL", "Sarah"),
+    ("ErXwobaYiN019PkySvjV", "Antoni"),
+    ("GBv7mTt0atIp3Br8iCZE", "Thomas"),
+    ("IKne3meq5aSn9XLyUdCD", "Charlie"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George"),
+    ("LcfcDJNUP1GQjkzn1xUU", "Emily"),
+    ("MF3mGyEYCl7XYWbV9V6O", "Elli"),
+    ("N2lVS1w4EtoT3dr4eOWO", "Callum"),
+    ("TX3LPaxmHKxFdv7VOQHJ", "Liam"),
+    ("ThT5KcBeYPX3keUQqHPh", "Dorothy"),
+    ("TxGEqnHWrfWFTfGW9XjX", "Josh"),
+    ("XB0fDUnXU5powFXDhCwa", "Charlotte"),
+    ("Xb7hH8MSUJpSbSDYk0k2", "Alice"),
+    ("XrExE9yKIg1WjnnlVkGX", "Matilda"),
+    ("cgSgspJ2msm6clMCkdW9", "Jessica"),
+    ("iP95p4xoKVk53GoZ742B", "Chris"),
+    ("nPczCjzI2devNBz1zQrb", "Brian"),
+    ("onwK4e9ZLuTAKqWW03F9", "Daniel"),
+    ("pFZP5JQG7iQjIQuC4Bku", "Lily"),
+    ("pNInz6obpgDQGcFmaJgB", "Adam"),
 )
 ELEVENLABS_MODELS = ("eleven_turbo_v2_5", "eleven_flash_v2_5", "eleven_multilingual_v2")
 DEEPGRAM_MODELS = ("nova-2", "nova-2-phonecall", "nova-2-general", "nova-3", "enhanced")
-LANGUAGES = ("en-US", "en-US", "en-US", "en-GB", "en-AU", "es-ES", "es-419", "fr-FR", "de-DE",
-             "pt-BR", "it-IT", "nl-NL", "ja-JP", "hi-IN")
+LANGUAGES = (
+    "en-US",
+    "en-US",
+    "en-US",
+    "en-GB",
+    "en-AU",
+    "es-ES",
+    "es-419",
+    "fr-FR",
+    "de-DE",
+    "pt-BR",
+    "it-IT",
+    "nl-NL",
+    "ja-JP",
+    "hi-IN",
+)
 EMBEDDING_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 CHUNKING_STRATEGIES = ("recursive", "recursive", "fixed", "semantic")
 
 # (role, what it does, what it hands over), the raw material of names, descriptions and prompts.
 ROLES = (
-    ("Receptionist", "answer inbound calls, route callers to the right team and take messages",
-     "anything that needs a specific employee"),
-    ("Support Agent", "resolve common account and product questions on the first call",
-     "refund requests above the policy limit"),
-    ("Appointment Scheduler", "book, move and cancel appointments against the live calendar",
-     "requests for same-day emergency slots"),
-    ("Sales Qualifier", "qualify inbound leads on budget, timeline and team size",
-     "qualified leads ready for a demo"),
-    ("Billing Assistant", "explain invoices, take card updates and set up payment plans",
-     "disputed charges"),
-    ("After-hours Line", "cover calls outside business hours and log urgent issues",
-     "genuine emergencies"),
-    ("Order Status Bot", "look up orders, delivery windows and return labels",
-     "damaged or missing shipments"),
-    ("Onboarding Guide", "walk new customers through setup and first steps",
-     "technical integration problems"),
-    ("Renewals Caller", "remind customers of upcoming renewals and confirm plan changes",
-     "cancellation requests"),
-    ("Recruiting Screener", "run first-round phone screens for open roles",
-     "candidates who pass the screen"),
+    (
+        "Receptionist",
+        "answer inbound calls, route callers to the right team and take messages",
+        "anything that needs a specific employee",
+    ),
+    (
+        "Support Agent",
+        "resolve common account and product questions on the first call",
+        "refund requests above the policy limit",
+    ),
+    (
+        "Appointment Scheduler",
+        "book, move and cancel appointments against the live calendar",
+        "requests for same-day emergency slots",
+    ),
+    (
+        "Sales Qualifier",
+        "qualify inbound leads on budget, timeline and team size",
+        "qualified leads ready for a demo",
+    ),
+    ("Billing Assistant", "explain invoices, take card updates and set up payment plans", "disputed charges"),
+    ("After-hours Line", "cover calls outside business hours and log urgent issues", "genuine emergencies"),
+    (
+        "Order Status Bot",
+        "look up orders, delivery windows and return labels",
+        "damaged or missing shipments",
+    ),
+    (
+        "Onboarding Guide",
+        "walk new customers through setup and first steps",
+        "technical integration problems",
+    ),
+    (
+        "Renewals Caller",
+        "remind customers of upcoming renewals and confirm plan changes",
+        "cancellation requests",
+    ),
+    ("Recruiting Screener", "run first-round phone screens for open roles", "candidates who pass the screen"),
 )
-INDUSTRIES = ("dental practice", "logistics company", "insurance broker",
-              "property management firm", "SaaS company", "veterinary clinic", "auto repair shop",
-              "home services company", "online store", "fitness studio", "law firm",
-              "accounting firm")
-SCENARIOS_END = ("The caller says goodbye.", "The issue is fully resolved.",
-                 "The caller asks to stop receiving calls.", "The caller is silent for a minute.")
-SCENARIOS_TRANSFER = ("The caller asks for a human.", "The caller is upset after two attempts.",
-                      "The request is about a legal matter.", "The caller wants to cancel.")
-KEYWORDS = ("refund", "invoice", "appointment", "cancel", "upgrade", "warranty", "delivery",
-            "password", "billing", "emergency")
-TOOLS = ("end_call", "transfer_call", "check_availability", "book_appointment", "lookup_order",
-         "create_ticket", "send_sms")
-INTEGRATIONS = ("internal", "internal", "slack", "whatsapp", "hubspot", "zendesk", "intercom",
-                "salesforce")
-INTEGRATION_ERRORS = ("Token expired: reconnect the workspace.", "Rate limited by the provider.",
-                      "Webhook endpoint returned 410 Gone.")
+INDUSTRIES = (
+    "dental practice",
+    "logistics company",
+    "insurance broker",
+    "property management firm",
+    "SaaS company",
+    "veterinary clinic",
+    "auto repair shop",
+    "home services company",
+    "online store",
+    "fitness studio",
+    "law firm",
+    "accounting firm",
+)
+SCENARIOS_END = (
+    "The caller says goodbye.",
+    "The issue is fully resolved.",
+    "The caller asks to stop receiving calls.",
+    "The caller is silent for a minute.",
+)
+SCENARIOS_TRANSFER = (
+    "The caller asks for a human.",
+    "The caller is upset after two attempts.",
+    "The request is about a legal matter.",
+    "The caller wants to cancel.",
+)
+KEYWORDS = (
+    "refund",
+    "invoice",
+    "appointment",
+    "cancel",
+    "upgrade",
+    "warranty",
+    "delivery",
+    "password",
+    "billing",
+    "emergency",
+)
+TOOLS = (
+    "end_call",
+    "transfer_call",
+    "check_availability",
+    "book_appointment",
+    "lookup_order",
+    "create_ticket",
+    "send_sms",
+)
+INTEGRATIONS = ("internal", "internal", "slack", "whatsapp", "hubspot", "zendesk", "intercom", "salesforce")
+INTEGRATION_ERRORS = (
+    "Token expired: reconnect the workspace.",
+    "Rate limited by the provider.",
+    "Webhook endpoint returned 410 Gone.",
+)
 ACTIONS = (
     ("google_calendar.create_event", "Book a demo", "Create a 30-minute event with the lead."),
     ("hubspot.create_contact", "Save lead to CRM", "Create or update the contact with the details given."),
@@ -114,10 +195,26 @@ ACTIONS = (
     ("http.request", "Check order status", "Call the order API with the order number."),
     ("slack.post_message", "Alert the on-call team", "Post the summary to the on-call channel."),
 )
-SUGGESTED_MESSAGES = ("What are your opening hours?", "I need to reschedule", "Talk to sales",
-                      "Where is my order?", "How much does it cost?", "I forgot my password")
-COUNTRY_CODES = {"en_US": "1", "en_CA": "1", "en_GB": "44", "de_DE": "49", "fr_FR": "33",
-                 "es_ES": "34", "it_IT": "39", "nl_NL": "31", "pt_BR": "55", "ja_JP": "81"}
+SUGGESTED_MESSAGES = (
+    "What are your opening hours?",
+    "I need to reschedule",
+    "Talk to sales",
+    "Where is my order?",
+    "How much does it cost?",
+    "I forgot my password",
+)
+COUNTRY_CODES = {
+    "en_US": "1",
+    "en_CA": "1",
+    "en_GB": "44",
+    "de_DE": "49",
+    "fr_FR": "33",
+    "es_ES": "34",
+    "it_IT": "39",
+    "nl_NL": "31",
+    "pt_BR": "55",
+    "ja_JP": "81",
+}
 BASE62 = string.digits + string.ascii_letters
 HEX = "0123456789abcdef"
 

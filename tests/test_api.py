@@ -58,8 +58,11 @@ class TestAssistants:
     def test_filters_combine_and_paginate(self, client: TestClient) -> None:
         everything = all_items(client, "/assistants", DEV)
         expected = [i for i in everything if i["is_active"] and i["user_id"] == 1][5:12]
-        page = client.get("/assistants", headers=DEV, params={
-            "active_only": "true", "created_by_me": "true", "skip": 5, "limit": 7}).json()
+        page = client.get(
+            "/assistants",
+            headers=DEV,
+            params={"active_only": "true", "created_by_me": "true", "skip": 5, "limit": 7},
+        ).json()
         assert page == expected
 
     def test_other_organization_sees_only_its_own(self, client: TestClient) -> None:
@@ -78,9 +81,15 @@ class TestAssistants:
 
 
 class TestAssistantsErrors:
-    @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"},
-                                         {"Authorization": "Basic ZGV2OnRva2Vu"},
-                                         {"Authorization": "Bearer"}])
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {},
+            {"Authorization": "Bearer nope"},
+            {"Authorization": "Basic ZGV2OnRva2Vu"},
+            {"Authorization": "Bearer"},
+        ],
+    )
     def test_401_fastapi_shape(self, client: TestClient, headers: dict[str, str]) -> None:
         response = client.get("/assistants", headers=headers)
         assert response.status_code == 401
@@ -101,8 +110,9 @@ class TestAssistantsErrors:
             ({"created_by_me": "1"}, ["query", "created_by_me"], "bool_parsing"),
         ],
     )
-    def test_422_fastapi_shape(self, client: TestClient, params: dict[str, Any],
-                               loc: list[str], kind: str) -> None:
+    def test_422_fastapi_shape(
+        self, client: TestClient, params: dict[str, Any], loc: list[str], kind: str
+    ) -> None:
         response = client.get("/assistants", headers=DEV, params=params)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/json"
@@ -158,10 +168,10 @@ class TestOrgAssistants:
         assert len(theirs) == 36
         assert {i["id"] for i in theirs}.isdisjoint(i["id"] for i in ours)
 
-    @pytest.mark.parametrize(("org", "headers"), [("org_globex", DEV), ("org_nope", DEV),
-                                                  ("org_demo", OTHER)])
-    def test_404_does_not_leak_existence(self, client: TestClient, org: str,
-                                         headers: dict[str, str]) -> None:
+    @pytest.mark.parametrize(
+        ("org", "headers"), [("org_globex", DEV), ("org_nope", DEV), ("org_demo", OTHER)]
+    )
+    def test_404_does_not_leak_existence(self, client: TestClient, org: str, headers: dict[str, str]) -> None:
         response = client.get(f"/orgs/{org}/assistants", headers=headers)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"

@@ -27,17 +27,24 @@ def dataset(seed: int, count: int) -> Dataset:
 
 seeds = st.integers(0, 2**32)
 counts = st.integers(0, 300)
-criteria = st.fixed_dictionaries({}, optional={"is_active": st.booleans(),
-                                               "user_id": st.sampled_from([1, 2, 3, 4, 99])})
+criteria = st.fixed_dictionaries(
+    {}, optional={"is_active": st.booleans(), "user_id": st.sampled_from([1, 2, 3, 4, 99])}
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=seeds, count=counts, org=st.sampled_from([1, 2]), crit=criteria,
-       offset=st.integers(0, 400), limit=st.integers(1, 1000))
+@given(
+    seed=seeds,
+    count=counts,
+    org=st.sampled_from([1, 2]),
+    crit=criteria,
+    offset=st.integers(0, 400),
+    limit=st.integers(1, 1000),
+)
 @example(seed=0, count=0, org=1, crit={}, offset=0, limit=1)
-def test_a_page_is_the_window_of_the_filtered_list(seed: int, count: int, org: int,
-                                                    crit: dict[str, Any], offset: int,
-                                                    limit: int) -> None:
+def test_a_page_is_the_window_of_the_filtered_list(
+    seed: int, count: int, org: int, crit: dict[str, Any], offset: int, limit: int
+) -> None:
     collection = dataset(seed, count).collection("list_assistants", org)
     assert collection is not None
     everything = [collection.item(i) for i in range(len(collection))]
@@ -49,8 +56,9 @@ def test_a_page_is_the_window_of_the_filtered_list(seed: int, count: int, org: i
 
 @settings(max_examples=25, deadline=None)
 @given(seed=seeds, count=counts, size=st.integers(1, 50), crit=criteria)
-def test_pages_concatenate_without_gaps_or_duplicates(seed: int, count: int, size: int,
-                                                      crit: dict[str, Any]) -> None:
+def test_pages_concatenate_without_gaps_or_duplicates(
+    seed: int, count: int, size: int, crit: dict[str, Any]
+) -> None:
     collection = dataset(seed, count).collection("list_assistants", 1)
     assert collection is not None
     pages: list[Any] = []

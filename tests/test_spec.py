@@ -15,8 +15,7 @@ from mockserver.spec import load_spec, resolve_refs
 from tests.conftest import REPO
 
 SPEC_PATH = REPO / "openapi.yaml"
-JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
-              dict: "object"}
+JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
 def test_spec_is_valid_openapi() -> None:
@@ -49,10 +48,13 @@ def _walk(sample: Any, schema: dict[str, Any], path: str) -> Iterator[tuple[str,
             yield from _walk(value, schema.get("items", {}), f"{path}/0")
 
 
-@pytest.mark.parametrize(("sample_file", "schema_name"), [
-    ("assistants-typed-sample.json", "AssistantResponse"),
-    ("org-assistants-typed-sample.json", "Assistant"),
-])
+@pytest.mark.parametrize(
+    ("sample_file", "schema_name"),
+    [
+        ("assistants-typed-sample.json", "AssistantResponse"),
+        ("org-assistants-typed-sample.json", "Assistant"),
+    ],
+)
 def test_every_seed_field_is_declared_with_its_type(sample_file: str, schema_name: str) -> None:
     spec = load_spec(SPEC_PATH)
     sample = json.loads((REPO / "fixtures" / "seeds" / sample_file).read_text())
@@ -66,8 +68,11 @@ def test_every_seed_field_is_declared_with_its_type(sample_file: str, schema_nam
 def _examples(node: Any, document: dict[str, Any], at: str) -> Iterator[tuple[str, Any, Any]]:
     if isinstance(node, dict):
         if "example" in node and ("type" in node or "$ref" in node):
-            yield at, node["example"], resolve_refs({k: v for k, v in node.items() if k != "example"},
-                                                    document)
+            yield (
+                at,
+                node["example"],
+                resolve_refs({k: v for k, v in node.items() if k != "example"}, document),
+            )
         if "example" in node and "schema" in node:  # a parameter's example
             yield at, node["example"], resolve_refs(node["schema"], document)
         for key, value in node.items():
@@ -97,8 +102,10 @@ def test_the_seed_pages_own_example_is_drift() -> None:
 def test_declared_semantics_are_parsed() -> None:
     operations = load_spec(SPEC_PATH).operations
     assets = operations["list_assistants"]
-    assert [(f.param, f.field) for f in assets.filters] == [("active_only", "is_active"),
-                                                            ("created_by_me", "user_id")]
+    assert [(f.param, f.field) for f in assets.filters] == [
+        ("active_only", "is_active"),
+        ("created_by_me", "user_id"),
+    ]
     assert assets.pagination.window({"skip": 30, "limit": 10}) == (30, 10)
     orgs = operations["list_org_assistants"]
     assert orgs.pagination.window({"page": 3, "take": 10}) == (20, 10)

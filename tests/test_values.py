@@ -35,8 +35,12 @@ def records() -> list[dict[str, Any]]:
 
 def test_no_placeholder_text(records: list[dict[str, Any]]) -> None:
     # An action's input definition is a JSON Schema, where "string" is a real type name.
-    placeholders = [p for record in records for p, v in leaves(record)
-                    if v in ("string", "<string>") and not p.endswith("/definition/type")]
+    placeholders = [
+        p
+        for record in records
+        for p, v in leaves(record)
+        if v in ("string", "<string>") and not p.endswith("/definition/type")
+    ]
     assert placeholders == []
     text = json.dumps(records).lower()
     assert "lorem" not in text and "ipsum" not in text

@@ -1,0 +1,137 @@
+"""Bad fixtures stop start-up with the file and the JSON path; good ones are served first."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from mockserver.app import create_app
+from mockserver.cli import main
+from mockserver.fixtures import FixtureError
+from mockserver.settings import Settings
+from tests.conftest import REPO
+
+ASSISTANT = json.loads((REPO / "fixtures/records/assistants/customer-service-bot.json").read_text())[0]
+ORG_ASSISTANT = json.loads((REPO / "fixtures/records/orgs/org_demo/assistants/front-desk.json").read_text())[
+    0
+]
+
+
+@pytest.fixture
+def fixtures(tmp_path: Path) -> Path:
+    target = tmp_path / "fixtures"
+    shutil.copytree(REPO / "fixtures", target)
+    return target
+
+
+def write(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+
+
+def error_for(fixtures: Path) -> str:
+    with pytest.raises(FixtureError) as info:
+        create_app(Settings(fixtures_dir=fixtures))
+    return str(info.value)
+
+
+def test_wrong_type_names_file_and_path(fixtures: Path) -> None:
+    bad = json.loads(json.dumps(ASSISTANT))
+    bad["llm_settings"]["temperature"] = "0.5"
+    write(fixtures / "records/assistants/bad.json", [bad])
+    assert error_for(fixtures) == (
+        "fixtures/records/assistants/bad.json: /0/llm_settings/temperature: '0.5' is not of type 'number'"
+    )
+
+
+def test_missing_required_field(fixtures: Path) -> None:
+    bad = {k: v for k, v in ORG_ASSISTANT.items() if k != "config"}
+    write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [bad])
+    assert error_for(fixtures) == (
+        "fixtures/records/orgs/org_demo/assistants/front-desk.json: /0: 'config' is a required property"
+    )
+
+
+def test_invalid_json_names_line_and_column(fixtures: Path) -> None:
+    write(fixtures / "records/assistants/broken.json", '[{"name": ')
+    assert error_for(fixtures).startswith(
+        "fixtures/records/assistants/broken.json: invalid JSON at line 1 column 11"
+    )
+
+
+def test_child_must_reference_parent(fixtures: Path) -> None:
+    bad = json.loads(json.dumps(ORG_ASSISTANT))
+    bad["actions"][0]["assistant_id"] = "ast_someone_else"
+    write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [bad])
+    assert error_for(fixtures) == (
+        "fixtures/records/orgs/org_demo/assistants/front-desk.json: /0/actions/0/assistant_id: "
+        "'ast_someone_else' is not the id of its parent ('ast_frontdesk0000000001')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"organization_id": 9}, "/0/organization_id: unknown organization 9"),
+        ({"user_id": 7}, "/0/user_id: 7 is not a user of organization 1"),
+        ({"id": 5000}, "/0/id: curated ids must be below 1000 (generated ids start there)"),
+    ],
+)
+def test_record_semantics(fixtures: Path, change: dict[str, Any], message: str) -> None:
+    write(fixtures / "records/assistants/customer-service-bot.json", [{**ASSISTANT, **change}])
+    assert error_for(fixtures) == f"fixtures/records/assistants/customer-service-bot.json: {message}"
+
+
+def test_duplicate_ids(fixtures: Path) -> None:
+    write(fixtures / "records/assistants/zz-again.json", [ASSISTANT])
+    assert error_for(fixtures) == "fixtures/records/assistants/zz-again.json: /0/id: duplicate id 1"
+
+
+def test_unknown_org_directory_and_unknown_layout(fixtures: Path) -> None:
+    write(fixtures / "records/orgs/org_nope/assistants/a.json", [])
+    assert "unknown organization slug 'org_nope'" in error_for(fixtures)
+    (fixtures / "records/orgs/org_nope/assistants/a.json").unlink()
+    write(fixtures / "records/agents/a.json", [])
+    assert "fixtures/records/agents/a.json: no operation serves agents/" in error_for(fixtures)
+
+
+def test_identities_are_validated(fixtures: Path) -> None:
+    data = json.loads((fixtures / "identities.json").read_text())
+    data["users"][0]["organization_id"] = "one"
+    write(fixtures / "identities.json", data)
+    assert error_for(fixtures) == (
+        "fixtures/identities.json: /users/0/organization_id: 'one' is not of type 'integer'"
+    )
+    data["users"][0]["organization_id"] = 42
+    write(fixtures / "identities.json", data)
+    assert (
+        error_for(fixtures) == "fixtures/identities.json: /users/0/organization_id: unknown organization 42"
+    )
+
+
+def test_curated_records_are_served_first(fixtures: Path) -> None:
+    extra = {**ASSISTANT, "id": 2, "name": "Night Shift Line", "is_active": False, "user_id": 2}
+    write(fixtures / "records/assistants/zz-night.json", [extra])
+    client = create_app(Settings(fixtures_dir=fixtures)).test_client()
+    headers = {"Authorization": "Bearer dev-token"}
+    names = [a["name"] for a in client.get("/assistants?limit=3", headers=headers).json()]
+    assert names[:2] == ["Customer Service Bot", "Night Shift Line"]
+    active = client.get("/assistants?active_only=true&limit=2", headers=headers).json()
+    assert "Night Shift Line" not in [a["name"] for a in active]
+
+
+def test_cli_reports_a_bad_fixture_in_one_line_with_exit_2(fixtures: Path) -> None:
+    write(fixtures / "records/assistants/broken.json", "{")
+    result = CliRunner().invoke(main, ["serve", "--fixtures", str(fixtures)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "mockserver: error: fixtures/records/assistants/broken.json: invalid JSON at "
+        "line 1 column 2: Expecting property name enclosed in double quotes"
+    ]
+    assert "Traceback" not in result.output
