@@ -1,6 +1,7 @@
 """Where the files that ship with the package live.
 
-In a wheel, `openapi.yaml` and the default `fixtures/` are copied into the package; in a checkout
+In a wheel, `openapi.yaml` and the default `fixtures/` are copied into the package's `_data/`
+(not beside `fixtures.py`, whose name they would shadow); in a checkout
 (editable install or tests) they stay at the repository root, which is their one true home.
 """
 
@@ -13,11 +14,11 @@ _CHECKOUT_DIR = _PACKAGE_DIR.parent
 
 
 def _first_existing(name: str) -> Path:
-    for base in (_PACKAGE_DIR, _CHECKOUT_DIR):
+    for base in (_PACKAGE_DIR / "_data", _CHECKOUT_DIR):
         candidate = base / name
         if candidate.exists():
             return candidate
-    return _PACKAGE_DIR / name
+    return _PACKAGE_DIR / "_data" / name
 
 
 def default_spec_path() -> Path:

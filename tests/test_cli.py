@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mockserver.cli import main
+from tests.conftest import REPO
 
 
 def test_help_names_every_option() -> None:
@@ -43,3 +48,17 @@ def test_missing_fixtures_dir_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_bad_option_value_exits_2() -> None:
     result = CliRunner().invoke(main, ["serve", "--count", "-1"])
     assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_spec_and_fixtures(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("mockserver-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "mockserver/_data/openapi.yaml" in names
+    assert "mockserver/_data/fixtures/identities.json" in names
+    assert "mockserver/py.typed" in names
