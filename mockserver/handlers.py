@@ -23,10 +23,28 @@ class Handlers:
         self._spec = spec
         self._dataset = dataset
 
-    async def list_assistants(self, token_info: dict[str, Any], **params: Any) -> Response:
+    # Explicit parameters, not **kwargs: Connexion then drops undeclared query parameters
+    # quietly instead of logging an error for each one.
+    async def list_assistants(
+        self,
+        token_info: dict[str, Any],
+        skip: int | None = None,
+        limit: int | None = None,
+        active_only: bool | None = None,
+        created_by_me: bool | None = None,
+    ) -> Response:
+        params = {"skip": skip, "limit": limit, "active_only": active_only, "created_by_me": created_by_me}
         return self._list("list_assistants", token_info["caller"], params)
 
-    async def list_org_assistants(self, token_info: dict[str, Any], **params: Any) -> Response:
+    async def list_org_assistants(
+        self,
+        token_info: dict[str, Any],
+        org_id: str,
+        page: int | None = None,
+        take: int | None = None,
+        next_page_token: str | None = None,
+    ) -> Response:
+        params = {"org_id": org_id, "page": page, "take": take, "next_page_token": next_page_token}
         return self._list("list_org_assistants", token_info["caller"], params)
 
     def _list(self, operation_id: str, caller: Caller, raw: dict[str, Any]) -> Response:

@@ -137,12 +137,14 @@ def _parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
     raise SpecError(f"{where}: x-pagination.style must be 'offset' or 'page', got {style!r}")
 
 
-def _item_schema_name(responses: dict[str, JSON], where: str) -> str:
+def _item_schema(responses: dict[str, JSON], where: str) -> tuple[str, JSON]:
+    """The schema of one item of the 200 array, and its component name where it has one."""
     try:
         items = responses["200"]["content"]["application/json"]["schema"]["items"]
-        return str(items["$ref"]).rsplit("/", 1)[-1]
     except (KeyError, TypeError) as exc:
-        raise SpecError(f"{where}: the 200 response must be an array of a named schema") from exc
+        raise SpecError(f"{where}: the 200 response must be a JSON array") from exc
+    # Tools that bundle the document (Schemathesis does) may have inlined the reference already.
+    return str(items.get("$ref", "")).rsplit("/", 1)[-1], items
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,10 @@ class Spec:
 
 
 def load_spec(path: Path) -> Spec:
-    document = load_document(path)
+    return spec_from_document(load_document(path), path)
+
+
+def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
     operations: dict[str, Operation] = {}
     for route, item in document["paths"].items():
         for method, op in item.items():
@@ -166,14 +171,14 @@ def load_spec(path: Path) -> Spec:
                 continue
             where = f"{method.upper()} {route}"
             parameters = {p["name"]: p for p in resolve_refs(op.get("parameters", []), document)}
-            name = _item_schema_name(op["responses"], where)
+            name, items = _item_schema(op["responses"], where)
             operations[op["operationId"]] = Operation(
                 operation_id=op["operationId"],
                 method=method,
                 path=route,
                 parameters=parameters,
                 responses=op["responses"],
-                item_schema=resolve_refs(document["components"]["schemas"][name], document),
+                item_schema=resolve_refs(items, document),
                 item_schema_name=name,
                 pagination=_parse_pagination(op["x-pagination"], where),
                 filters=tuple(

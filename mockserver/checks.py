@@ -1,0 +1,272 @@
+"""Domain checks: what the parameters and the data model *mean*, read from `openapi.yaml`.
+
+Schemathesis checks types and status codes; it cannot know that `limit` caps the page, that
+`skip` moves a window, or that `active_only` constrains `is_active`. The spec declares those
+semantics as vendor extensions (`x-pagination`, `x-filter`, `x-tenant`, `x-parent-id`,
+`x-not-before`); each check below reads them, so nothing here names a field or a parameter.
+
+Each check is a plain Schemathesis check `(ctx, response, case)`: importing `mockserver.hooks`
+registers them for `st run` and pytest alike. Checks that need more requests (the next page, a
+repeat) send them through the run's own transport, so credentials and timeouts carry over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from mockserver.spec import CALLER_PREFIX, Operation, Pagination
+
+# Caller attributes known to the run (e.g. `user_id` of the token's user). Unknown attributes
+# are checked for consistency instead: a page filtered by "created by me" has one creator.
+CallerAttrs = dict[str, Any]
+
+
+class DomainViolation(AssertionError):
+    """A response breaks the meaning of the contract; `title` says which rule."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}\n\n{message}")
+        self.title = title
+        self.message = message
+
+
+def _items(response: Any) -> list[Any] | None:
+    if response.status_code != 200:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None  # response_schema_conformance reports bodies that are not JSON
+    return body if isinstance(body, list) else None
+
+
+def _params(operation: Operation, query: dict[str, Any] | None) -> dict[str, Any]:
+    params = operation.defaults()
+    for name, value in (query or {}).items():
+        if name in operation.parameters:
+            params[name] = _coerce(operation.parameters[name], value)
+    return params
+
+
+def _coerce(parameter: dict[str, Any], value: Any) -> Any:
+    kind = parameter.get("schema", {}).get("type")
+    if isinstance(value, str):
+        if kind == "integer":
+            return int(value)
+        if kind == "boolean":
+            return value.lower() == "true"
+    return value
+
+
+def _window_is_valid(operation: Operation, params: dict[str, Any]) -> bool:
+    """Only positive cases within the declared bounds say anything about pagination."""
+    for name in (operation.pagination.start_param, operation.pagination.size_param):
+        schema = operation.parameters[name].get("schema", {})
+        value = params.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
+            return False
+    return True
+
+
+def _ids(items: list[Any]) -> list[Any]:
+    return [item.get("id") if isinstance(item, dict) else None for item in items]
+
+
+def _where(index: int, field: str) -> str:
+    return f"/{index}/{field}"
+
+
+# -------------------------------------------------------------------- single-response rules
+
+
+def check_page_size(operation: Operation, params: dict[str, Any], items: list[Any]) -> None:
+    size = params.get(operation.pagination.size_param)
+    if isinstance(size, int) and len(items) > size:
+        raise DomainViolation(
+            "Page larger than requested",
+            f"{len(items)} items returned for {operation.pagination.size_param}={size}",
+        )
+
+
+def check_filters(
+    operation: Operation, params: dict[str, Any], items: list[Any], caller: CallerAttrs
+) -> None:
+    for rule in operation.filters:
+        if params.get(rule.param) is not True:
+            continue
+        equals = rule.equals
+        if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
+            attr = equals.removeprefix(CALLER_PREFIX)
+            if attr not in caller:
+                _same_value(items, rule.field, f"{rule.param}=true")
+                continue
+            equals = caller[attr]
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item.get(rule.field) != equals:
+                raise DomainViolation(
+                    "Filter not applied",
+                    f"{_where(i, rule.field)}: {item.get(rule.field)!r} returned for "
+                    f"{rule.param}=true, which only admits {equals!r}",
+                )
+
+
+def _same_value(items: list[Any], field: str, why: str) -> None:
+    values = [(i, item.get(field)) for i, item in enumerate(items) if isinstance(item, dict)]
+    first = values[0][1] if values else None
+    for i, value in values:
+        if value != first:
+            raise DomainViolation(
+                "Filter not applied",
+                f"{_where(i, field)}: {value!r} differs from /0/{field} {first!r}; with {why} "
+                f"every item belongs to the caller",
+            )
+
+
+def check_tenant(operation: Operation, items: list[Any], caller: CallerAttrs) -> None:
+    field = operation.tenant.field
+    if field is None:
+        return
+    attr = str(operation.tenant.equals).removeprefix(CALLER_PREFIX)
+    expected = caller.get(attr, items[0].get(field) if items and isinstance(items[0], dict) else None)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get(field) != expected:
+            raise DomainViolation(
+                "Items from another organization",
+                f"{_where(i, field)}: {item.get(field)!r}, but this page belongs to {expected!r}",
+            )
+
+
+def _walk(
+    node: Any, schema: dict[str, Any], path: str, parent: Any
+) -> Iterator[tuple[str, Any, dict[str, Any], Any]]:
+    """(path, value, schema, containing object) for every property with a declared schema."""
+    schema = _merged(schema)
+    if isinstance(node, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key in node:
+                yield f"{path}/{key}", node[key], _merged(sub), node
+                yield from _walk(node[key], sub, f"{path}/{key}", node)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, schema.get("items", {}), f"{path}/{i}", parent)
+
+
+def _merged(schema: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: v for k, v in schema.items() if k != "allOf"}
+    for member in schema.get("allOf", []):
+        merged = {**_merged(member), **merged}
+    return merged
+
+
+def check_parent_references(operation: Operation, items: list[Any]) -> None:
+    for i, item in enumerate(items):
+        # The containing object of a child is the child itself; its parent is the item that holds
+        # the array, so track the nearest object that has an `id` above the child.
+        for path, value, schema, holder in _walk(item, operation.item_schema, f"/{i}", None):
+            if isinstance(value, list) and isinstance(holder, dict):
+                for j, child in enumerate(value):
+                    _check_child(child, schema.get("items", {}), f"{path}/{j}", holder.get("id"))
+
+
+def _check_child(child: Any, schema: dict[str, Any], path: str, parent_id: Any) -> None:
+    if not isinstance(child, dict):
+        return
+    for key, sub in _merged(schema).get("properties", {}).items():
+        if _merged(sub).get("x-parent-id") and key in child and child[key] != parent_id:
+            raise DomainViolation(
+                "Child points at another parent",
+                f"{path}/{key}: {child[key]!r}, but the object holding it has id {parent_id!r}",
+            )
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.now().astimezone().tzinfo)
+
+
+def check_timestamps(operation: Operation, items: list[Any]) -> None:
+    for path, value, schema, holder in _walk(items, {"items": operation.item_schema}, "", None):
+        sibling = schema.get("x-not-before")
+        if sibling is None or not isinstance(holder, dict):
+            continue
+        later, earlier = _instant(value), _instant(holder.get(sibling))
+        if later is not None and earlier is not None and later < earlier:
+            raise DomainViolation(
+                "Timestamps out of order",
+                f"{path}: {value!r} is before {sibling} {holder.get(sibling)!r}",
+            )
+
+
+def check_unique_ids(items: list[Any]) -> None:
+    seen: dict[Any, int] = {}
+    for i, identifier in enumerate(_ids(items)):
+        if identifier is None:
+            continue
+        if identifier in seen:
+            raise DomainViolation(
+                "Duplicate ids in a page", f"/{i}/id: {identifier!r} already at /{seen[identifier]}/id"
+            )
+        seen[identifier] = i
+
+
+# ------------------------------------------------------------------- rules with more requests
+
+Fetch = Callable[[dict[str, Any]], "list[Any] | None"]
+
+
+def windows(
+    pagination: Pagination, params: dict[str, Any], maximum: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Two consecutive pages and one page covering both, as query parameters."""
+    start, size = int(params[pagination.start_param]), int(params[pagination.size_param])
+    size = max(1, min(size, maximum // 2, 25))
+    if pagination.style == "offset":
+        first, second, both = start, start + size, start
+    else:
+        start = min(start, 50)
+        # The covering page must start where the first does: an odd number of pages before it.
+        if (start - pagination.first_page) % 2:
+            start -= 1
+        first, second = start, start + 1
+        both = (start - pagination.first_page) // 2 + pagination.first_page
+    p, s = pagination.start_param, pagination.size_param
+    return ({**params, p: first, s: size}, {**params, p: second, s: size}, {**params, p: both, s: size * 2})
+
+
+def check_continuity(operation: Operation, params: dict[str, Any], fetch: Fetch) -> None:
+    maximum = operation.parameters[operation.pagination.size_param]["schema"].get("maximum", 50)
+    first_q, second_q, both_q = windows(operation.pagination, params, int(maximum))
+    first, second, both = fetch(first_q), fetch(second_q), fetch(both_q)
+    if first is None or second is None or both is None:
+        return
+    p, s = operation.pagination.start_param, operation.pagination.size_param
+    a, b, whole = _ids(first), _ids(second), _ids(both)
+    describe = (
+        f"{p}={first_q[p]}&{s}={first_q[s]} then {p}={second_q[p]}&{s}={second_q[s]}, "
+        f"against {p}={both_q[p]}&{s}={both_q[s]}"
+    )
+    overlap = [x for x in a if x in b and x is not None]
+    if overlap:
+        raise DomainViolation("Pages overlap", f"{describe}: id {overlap[0]!r} is on both pages")
+    if a + b != whole:
+        raise DomainViolation(
+            "Pages do not continue each other",
+            f"{describe}: the two pages hold ids {a + b!r}, the covering page {whole!r}",
+        )
+
+
+def check_repeatable(first: list[Any], again: list[Any] | None) -> None:
+    if again is not None and again != first:
+        raise DomainViolation(
+            "Same request, different answer", "the response changed when the identical request was sent again"
+        )

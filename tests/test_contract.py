@@ -1,0 +1,260 @@
+"""`mockserver contract`: every check fails against a server broken for it; the mock passes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mockserver.app import create_app
+from mockserver.cli import main
+from mockserver.hooks import DOMAIN_CHECKS
+from mockserver.outcome import REDACTED, redact
+from mockserver.runner import RunOptions, run
+from mockserver.settings import Settings
+from tests.broken import FAULTS, broken_app
+from tests.test_processes import server
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_a_broken_deployment_is_caught_by_the_right_check(name: str) -> None:
+    outcome = run(RunOptions(app=broken_app(name), max_examples=8))
+    assert outcome.exit_code == 1
+    assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
+
+
+def test_every_domain_check_has_a_broken_deployment() -> None:
+    assert set(DOMAIN_CHECKS) <= {fault.expected_check for fault in FAULTS.values()}
+
+
+def test_the_mock_conforms_in_the_default_profile() -> None:
+    outcome = run(RunOptions())
+    assert outcome.findings == [] and outcome.errors == []
+    assert outcome.exit_code == 0
+    for operation, checks in outcome.operations.items():
+        assert set(DOMAIN_CHECKS) <= set(checks), operation
+        assert all(checks[name].passed > 0 for name in DOMAIN_CHECKS), operation
+
+
+def test_the_mock_conforms_for_a_second_organization() -> None:
+    outcome = run(RunOptions(token="other-org-token", org_id="org_globex", max_examples=10))
+    assert outcome.exit_code == 0, outcome.findings
+
+
+@pytest.mark.parametrize("active_only", ["true", "false"])
+@pytest.mark.parametrize("created_by_me", ["true", "false"])
+@pytest.mark.parametrize("token", ["dev-token", "dev-token-2", "other-org-token"])
+def test_no_false_positive_at_maximum_limit_and_every_filter(
+    active_only: str, created_by_me: str, token: str
+) -> None:
+    from mockserver.testing import contract_schema
+
+    schema = contract_schema(token=token)
+    for skip in ("0", "7"):
+        case = schema["/assistants"]["GET"].Case(
+            query={"limit": "1000", "skip": skip, "active_only": active_only, "created_by_me": created_by_me},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        case.call_and_validate()
+
+
+def test_the_same_seed_gives_the_same_cases_and_verdict() -> None:
+    first = run(RunOptions(max_examples=5))
+    second = run(RunOptions(max_examples=5))
+    assert first.cases == second.cases
+    assert first.operations.keys() == second.operations.keys()
+    assert first.verdict == second.verdict == "conforms"
+
+
+def test_failure_report_points_at_the_json_path() -> None:
+    outcome = run(RunOptions(app=broken_app("wrong_type"), max_examples=5))
+    (finding,) = [f for f in outcome.findings if f.check == "response_schema_conformance"][:1]
+    assert finding.message.startswith("/0/llm_settings/temperature: '0.7' is not of type 'number'")
+    assert finding.curl.startswith("curl -X GET")
+    assert finding.status == 200 and finding.excerpt.startswith("[{")
+
+
+def test_reports_load_and_never_contain_the_token(tmp_path: Path) -> None:
+    import mockserver.runner as runner_module
+
+    secret = "s3cr3t-token-value"
+    app = broken_app("wrong_type")
+    outcome = runner_module.run(RunOptions(app=_accepting(app, secret), token=secret, max_examples=5))
+    from mockserver.outcome import summary_lines, write_reports
+
+    files = write_reports(outcome, tmp_path)
+    assert outcome.exit_code == 1
+    text = "\n".join(summary_lines(outcome))
+    for content in [text, *(p.read_text() for p in files)]:
+        assert secret not in content
+    # Schemathesis filters the header in curl lines; our redaction catches echoes elsewhere.
+    assert "Authorization: [Filtered]" in files[0].read_text()
+    suites = ET.parse(files[0]).getroot()
+    assert suites.tag == "testsuites"
+    cases = suites.findall("testsuite/testcase")
+    assert {c.get("name") for c in cases} >= set(DOMAIN_CHECKS)
+    assert any(c.find("failure") is not None for c in cases)
+    summary = json.loads(files[1].read_text())
+    assert summary["verdict"] == "violations" and summary["exit_code"] == 1
+
+
+def _accepting(app: object, token: str) -> object:
+    """Make the broken app accept `token` as the dev token, so the token travels in every request."""
+
+    async def wrapper(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        if scope["type"] == "http":
+            headers = [(k, v.replace(token.encode(), b"dev-token")) for k, v in scope["headers"]]
+            scope = {**scope, "headers": headers}
+        await app(scope, receive, send)  # type: ignore[operator]
+
+    return wrapper
+
+
+def test_cli_contract_in_process_exit_0_with_reports(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["contract", "--max-examples", "5", "--report-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "verdict: conforms" in result.output
+    assert "GET /assistants" in result.output
+    ET.parse(tmp_path / "junit.xml")
+
+
+def test_cli_rejects_unknown_checks_with_exit_2() -> None:
+    result = CliRunner().invoke(main, ["contract", "--checks", "made_up"])
+    assert result.exit_code == 2
+    assert result.output.startswith("mockserver: error: unknown check(s): made_up")
+
+
+def test_cli_only_selected_checks_run() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "contract",
+            "--max-examples",
+            "3",
+            "--checks",
+            "unique_ids,not_a_server_error",
+            "--include-operation",
+            "list_org_assistants",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "GET /orgs/{org_id}/assistants" in result.output and "GET /assistants:" not in result.output
+    assert "2 checks" in result.output
+
+
+def test_unreachable_url_is_exit_2() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = CliRunner().invoke(main, ["contract", "--url", f"http://127.0.0.1:{port}", "--timeout", "2"])
+    assert result.exit_code == 2
+    assert "cannot connect" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def hanging_url() -> Iterator[str]:
+    """A server that accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(sock.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    sock.close()
+
+
+def test_hanging_url_is_exit_2_within_the_timeout(hanging_url: str) -> None:
+    result = CliRunner().invoke(main, ["contract", "--url", hanging_url, "--timeout", "1"])
+    assert result.exit_code == 2
+    assert "no response within 1s" in result.output
+
+
+@pytest.mark.slow
+def test_contract_over_http_against_a_served_mock() -> None:
+    with server() as base:
+        result = CliRunner().invoke(
+            main,
+            [
+                "contract",
+                "--url",
+                base,
+                "--token",
+                "dev-token",
+                "--org-id",
+                "org_demo",
+                "--max-examples",
+                "10",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "dev-token" not in result.output
+
+
+def test_fuzz_is_time_boxed_prints_its_seed_and_keeps_a_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["fuzz", "--duration", "3s", "--seed", "42", "--report-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "seed 42" in result.output and "--seed 42" in result.output
+    assert (tmp_path / "summary.json").exists() and (tmp_path / "junit.xml").exists()
+
+
+def test_fuzzing_finds_and_deduplicates_a_fault(tmp_path: Path) -> None:
+    outcome = run(
+        RunOptions(
+            app=broken_app("server_error"),
+            max_examples=100_000,
+            max_time=3,
+            phases=("coverage", "fuzzing"),
+            database=tmp_path / "db",
+        )
+    )
+    assert outcome.exit_code == 1
+    keys = [f.key() for f in outcome.findings]
+    assert len(keys) == len(set(keys))
+    assert "not_a_server_error" in {f.check for f in outcome.findings}
+
+
+def test_pytest_entry_point_yields_a_schema_with_the_domain_checks() -> None:
+    from mockserver.testing import contract_schema
+
+    schema = contract_schema(app=broken_app("duplicate_ids"))
+    case = schema["/assistants"]["GET"].Case(
+        query={"limit": "3"}, headers={"Authorization": "Bearer dev-token"}
+    )
+    from schemathesis.core.failures import FailureGroup
+
+    with pytest.raises(FailureGroup) as found:
+        case.call_and_validate()
+    assert "Duplicate ids in a page" in {failure.title for failure in found.value.exceptions}
+    good = contract_schema(app=create_app(Settings()))
+    good["/assistants"]["GET"].Case(
+        query={"limit": "3"}, headers={"Authorization": "Bearer dev-token"}
+    ).call_and_validate()
+
+
+def test_redaction_catches_a_token_echoed_anywhere() -> None:
+    assert redact("Bearer abc and abc again", ("abc",)) == f"Bearer {REDACTED} and {REDACTED} again"
+    assert redact("nothing to hide", ()) == "nothing to hide"

@@ -1,0 +1,66 @@
+"""`mockserver validate`: the spec, its examples, the fixtures and captured responses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mockserver.cli import main
+from tests.conftest import REPO
+
+DRIFT = REPO / "fixtures" / "drift" / "assistants-page-example.json"
+
+
+def test_the_project_validates_and_lists_known_drift() -> None:
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "openapi.yaml: valid OpenAPI 3.0.3" in result.output
+    assert "0 invalid" in result.output
+    assert "fixtures: valid" in result.output
+    assert "known documentation drift, 3 violations of list_assistants" in result.output
+
+
+def test_the_seed_pages_example_is_invalid_with_each_path() -> None:
+    result = CliRunner().invoke(main, ["validate", str(DRIFT)])
+    assert result.exit_code == 1
+    for path in ("/0/id", "/0/organization_id", "/0/user_id"):
+        assert f"assistants-page-example.json: {path}: " in result.output
+
+
+def test_a_captured_response_is_matched_to_its_operation(tmp_path: Path) -> None:
+    sample = json.loads((REPO / "fixtures/records/orgs/org_demo/assistants/front-desk.json").read_text())
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(sample))
+    result = CliRunner().invoke(main, ["validate", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "good.json: valid as list_org_assistants" in result.output
+    sample[0]["enabled"] = "yes"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(sample))
+    result = CliRunner().invoke(main, ["validate", "--operation", "list_org_assistants", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.json: /0/enabled: 'yes' is not of type 'boolean'" in result.output
+
+
+def test_unknown_operation_and_unreadable_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "--operation", "nope", str(DRIFT)])
+    assert result.exit_code == 2
+    assert "unknown operation 'nope'" in result.output
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    result = CliRunner().invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 1
+    assert "not a readable JSON file" in result.output
+
+
+def test_invalid_fixtures_fail_validation(tmp_path: Path) -> None:
+    import shutil
+
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(REPO / "fixtures", fixtures)
+    (fixtures / "records/assistants/bad.json").write_text('[{"id": "x"}]')
+    result = CliRunner().invoke(main, ["validate", "--fixtures", str(fixtures)])
+    assert result.exit_code == 1
+    assert "fixtures/records/assistants/bad.json: /0" in result.output
