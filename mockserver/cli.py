@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -345,20 +347,40 @@ def fuzz(
         database=report_dir / "hypothesis",
     )
     tty = sys.stdout.isatty()
+    state: dict[str, Any] = {"phase": "starting", "found": 0}
+    started = time.monotonic()
 
     def progress(line: str) -> None:
-        if tty:
-            click.echo(f"\r\033[K{line}", nl=False)
-        else:
+        state["phase"] = line
+        if not tty:
             click.echo(line)
 
     def found(finding: Any) -> None:
+        state["found"] = int(state["found"]) + 1
         click.echo(
-            ("\n" if tty else "") + f"found [{finding.check}] {finding.operation}: "
+            ("\r\033[K" if tty else "") + f"found [{finding.check}] {finding.operation}: "
             f"{finding.title}\n  {finding.curl}"
         )
 
-    outcome = _run_or_fail(options, on_event=progress, on_finding=found)
+    def heartbeat(stop: threading.Event) -> None:
+        # The engine reports per operation and phase, which can be minutes apart; a heartbeat
+        # shows the run is alive: every second in place on a terminal, every minute otherwise.
+        while not stop.wait(1.0 if tty else 60.0):
+            elapsed = int(time.monotonic() - started)
+            line = (
+                f"[{elapsed // 60:02d}:{elapsed % 60:02d} of {duration}] {state['phase']}; "
+                f"{state['found']} distinct failures so far"
+            )
+            click.echo(f"\r\033[K{line}" if tty else line, nl=not tty)
+
+    stop = threading.Event()
+    ticker = threading.Thread(target=heartbeat, args=(stop,), daemon=True)
+    ticker.start()
+    try:
+        outcome = _run_or_fail(options, on_event=progress, on_finding=found)
+    finally:
+        stop.set()
+        ticker.join()
     if tty:
         click.echo()
     _finish(outcome, report_dir)

@@ -208,7 +208,8 @@ def run(
         spec = load_spec(options.spec_path)
     except SpecError as exc:
         raise RunError(str(exc)) from None
-    outcome = RunOutcome(seed=options.seed, target=options.url or IN_PROCESS)
+    target = options.url or (IN_PROCESS if options.app is None else "in-process app")
+    outcome = RunOutcome(seed=options.seed, target=target)
     started = time.monotonic()
     stream = from_schema(schema).execute()
     try:

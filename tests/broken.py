@@ -35,9 +35,10 @@ class Fault:
 class Faulty:
     """ASGI wrapper that injects one `Fault` into an otherwise correct app."""
 
-    def __init__(self, app: ASGIApp, fault: Fault) -> None:
+    def __init__(self, app: ASGIApp, fault: Fault, token: str = "dev-token") -> None:
         self.app = app
         self.fault = fault
+        self.token = token
         self.counter = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +48,8 @@ class Faulty:
         fault = self.fault
         if fault.skip_auth:
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
-            scope = {**scope, "headers": [*headers, (b"authorization", b"Bearer dev-token")]}
+            bearer = f"Bearer {self.token}".encode()
+            scope = {**scope, "headers": [*headers, (b"authorization", bearer)]}
         if fault.query is not None:
             query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             scope = {**scope, "query_string": urlencode(fault.query(query)).encode()}

@@ -18,13 +18,27 @@ from mockserver.hooks import DOMAIN_CHECKS
 from mockserver.outcome import REDACTED, redact
 from mockserver.runner import RunOptions, run
 from mockserver.settings import Settings
-from tests.broken import FAULTS, broken_app
+from tests.broken import FAULTS, Faulty, broken_app
+from tests.reference_deployment import TOKEN, reference_app
 from tests.test_processes import server
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_a_broken_deployment_is_caught_by_the_right_check(name: str) -> None:
     outcome = run(RunOptions(app=broken_app(name), max_examples=8))
+    assert outcome.exit_code == 1
+    assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
+
+
+def test_an_independent_deployment_conforms() -> None:
+    outcome = run(RunOptions(app=reference_app(), token=TOKEN, org_id="acme"))
+    assert outcome.exit_code == 0, outcome.findings
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_one_fault_in_an_independent_deployment_is_caught(name: str) -> None:
+    app = Faulty(reference_app(), FAULTS[name], token=TOKEN)
+    outcome = run(RunOptions(app=app, token=TOKEN, org_id="acme", max_examples=8))
     assert outcome.exit_code == 1
     assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
 
