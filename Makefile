@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
+QUICK ?= 0
 
-.PHONY: install install-test serve test lint typecheck clean
+.PHONY: install install-test serve test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -29,14 +30,19 @@ serve: install
 	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
 
 lint: install-test
-	$(BIN)/ruff check mockserver tests
-	$(BIN)/ruff format --check mockserver tests
+	$(BIN)/ruff check mockserver tests bench
+	$(BIN)/ruff format --check mockserver tests bench
 
 typecheck: install-test
 	$(BIN)/mypy
 
 test: lint typecheck
 	$(BIN)/pytest --cov --cov-report=term-missing
+
+# Benchmarks beside Prism and a Connexion floor; QUICK=1 is a few-second smoke run.
+bench: install
+	QUICK=$(QUICK) bench/install-tools.sh
+	QUICK=$(QUICK) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis build dist

@@ -96,6 +96,12 @@ def main() -> None:
     help="Worker processes; they serve identical data.",
 )
 @click.option("--reload", is_flag=True, help="Restart when the package's code changes (development).")
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request (off by default: the mock runs inside load and test runs).",
+)
 def serve(
     host: str,
     port: int,
@@ -106,6 +112,7 @@ def serve(
     locale: str,
     workers: int,
     reload: bool,
+    access_log: bool,
 ) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
 
@@ -127,7 +134,7 @@ def serve(
     except (FixtureError, SpecError, ValueError) as exc:
         fail(str(exc))
     if workers == 1 and not reload:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
         return
     os.environ.update(settings.to_env())
     uvicorn.run(
@@ -138,6 +145,7 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        access_log=access_log,
     )
 
 

@@ -15,6 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from mockserver.cache import BytesLRU
 from mockserver.identities import Directory
 from mockserver.records import Record, assistant_response, org_assistant
 from mockserver.settings import Settings
@@ -24,6 +27,15 @@ from mockserver.values import Pools
 GENERATED_ID_BASE = 1000
 # Share of generated assistants that are active.
 ACTIVE_PER_256 = 204
+# Serialized records and pages kept for reuse. A warm page costs a dictionary lookup; a cold
+# one reuses every record it shares with pages already served (skip moved by a few items).
+RECORD_CACHE_BYTES = 24 * 2**20
+PAGE_CACHE_BYTES = 64 * 2**20
+
+
+def dump_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON in insertion order: the same data always gives the same bytes."""
+    return orjson.dumps(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,8 @@ class Collection:
         self._build = build
         self._matches: dict[tuple[tuple[str, Any], ...], Sequence[int]] = {}
         self._lock = threading.Lock()
+        self._records = BytesLRU(RECORD_CACHE_BYTES)
+        self._pages = BytesLRU(PAGE_CACHE_BYTES)
 
     def __len__(self) -> int:
         return len(self._curated) + self._count
@@ -89,6 +103,23 @@ class Collection:
     def page(self, offset: int, limit: int, criteria: dict[str, Any]) -> list[Record]:
         selected = self.positions(criteria)[offset : offset + limit]
         return [self.item(position) for position in selected]
+
+    def item_json(self, position: int) -> bytes:
+        cached = self._records.get(position)
+        if cached is None:
+            cached = dump_json(self.item(position))
+            self._records.put(position, cached)
+        return cached
+
+    def page_json(self, offset: int, limit: int, criteria: dict[str, Any]) -> bytes:
+        """The page serialized; byte-identical to `dump_json(self.page(...))`."""
+        key = (offset, limit, tuple(sorted(criteria.items(), key=lambda kv: kv[0])))
+        cached = self._pages.get(key)
+        if cached is None:
+            selected = self.positions(criteria)[offset : offset + limit]
+            cached = b"[" + b",".join([self.item_json(p) for p in selected]) + b"]"
+            self._pages.put(key, cached)
+        return cached
 
 
 def _attribute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
@@ -11,11 +10,6 @@ from mockserver.dataset import Dataset
 from mockserver.identities import Caller
 from mockserver.middleware import NotFoundProblem
 from mockserver.spec import Spec
-
-
-def dump_json(value: Any) -> bytes:
-    """Compact, key-order-preserving JSON: the same data always gives the same bytes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class Handlers:
@@ -60,5 +54,4 @@ class Handlers:
             raise NotFoundProblem(f"Organization '{name}' was not found.")
         offset, limit = operation.pagination.window(params)
         criteria = {f.field: f.expected(attrs) for f in operation.filters if params.get(f.param)}
-        items = collection.page(offset, limit, criteria)
-        return Response(dump_json(items), media_type="application/json")
+        return Response(collection.page_json(offset, limit, criteria), media_type="application/json")

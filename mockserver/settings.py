@@ -10,7 +10,7 @@ from pathlib import Path
 from mockserver.resources import default_fixtures_dir, default_spec_path
 
 DEFAULT_SEED = 20231107
-DEFAULT_COUNT = 250
+DEFAULT_COUNT = 1500
 DEFAULT_ORG_COUNT = 36
 DEFAULT_LOCALE = "en_US"
 

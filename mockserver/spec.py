@@ -115,13 +115,11 @@ class Operation:
     pagination: Pagination
     filters: tuple[Filter, ...]
     tenant: Tenant
+    defaults_: tuple[tuple[str, Any], ...] = ()
 
     def defaults(self) -> dict[str, Any]:
-        return {
-            name: param["schema"]["default"]
-            for name, param in self.parameters.items()
-            if "default" in param.get("schema", {})
-        }
+        """Declared parameter defaults, as a fresh dict the caller may update."""
+        return dict(self.defaults_)
 
     def validation_status(self) -> int:
         """The status this operation declares for invalid parameters."""
@@ -185,6 +183,11 @@ def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
                     Filter(pname, p["x-filter"]["field"], p["x-filter"]["equals"])
                     for pname, p in parameters.items()
                     if "x-filter" in p
+                ),
+                defaults_=tuple(
+                    (pname, p["schema"]["default"])
+                    for pname, p in parameters.items()
+                    if "default" in p.get("schema", {})
                 ),
                 tenant=Tenant(**{k.replace("-", "_"): v for k, v in op.get("x-tenant", {}).items()}),
             )

@@ -219,6 +219,57 @@ BASE62 = string.digits + string.ascii_letters
 HEX = "0123456789abcdef"
 
 
+PERSONA_POOL_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """Who an assistant is, with its long texts composed once instead of once per record."""
+
+    company: str
+    role: str
+    first_name: str
+    voice_id: str
+    domain: str
+    name: str
+    description: str
+    system_prompt: str
+    welcome: str
+    role_slug: str
+    voice_slug: str
+
+
+def _with_article(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def _persona(
+    rng: random.Random, companies: tuple[str, ...], domains: tuple[str, ...], cities: tuple[str, ...]
+) -> Persona:
+    role, duty, handoff = rng.choice(ROLES)
+    voice_id, voice = rng.choice(ELEVENLABS_VOICES)
+    company, city = rng.choice(companies), rng.choice(cities)
+    industry = _with_article(rng.choice(INDUSTRIES))
+    return Persona(
+        company=company,
+        role=role,
+        first_name=voice,
+        voice_id=voice_id,
+        domain=rng.choice(domains),
+        name=f"{company} {role}",
+        description=f"{role} for {company}. Used to {duty}.",
+        system_prompt=(
+            f"You are {voice}, the {role.lower()} for {company}, {industry} based in {city}. "
+            f"You {duty}. Hand {handoff} over to a human colleague. Keep answers to one or two "
+            "sentences, confirm names, dates and numbers back to the caller, and never promise "
+            "anything you cannot look up."
+        ),
+        welcome=f"Hi, thanks for calling {company}! This is {voice}. How can I help you today?",
+        role_slug=slug(role),
+        voice_slug=slug(voice),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Pools:
     """Locale-specific values drawn from Faker once, at start-up."""
@@ -227,6 +278,7 @@ class Pools:
     domains: tuple[str, ...]
     cities: tuple[str, ...]
     country_code: str
+    personas: tuple[Persona, ...]
 
     @classmethod
     def build(cls, seed: int, locale: str) -> Pools:
@@ -235,15 +287,29 @@ class Pools:
         except AttributeError as exc:  # Faker's way of saying the locale does not exist
             raise ValueError(f"unknown Faker locale {locale!r}") from exc
         fake.seed_instance(seed)
+        companies = tuple(fake.company() for _ in range(POOL_SIZE))
+        domains = tuple(fake.domain_name() for _ in range(POOL_SIZE))
+        cities = tuple(fake.city() for _ in range(POOL_SIZE))
+        rng = random.Random(f"{seed}/{locale}/personas")
         return cls(
-            companies=tuple(fake.company() for _ in range(POOL_SIZE)),
-            domains=tuple(fake.domain_name() for _ in range(POOL_SIZE)),
-            cities=tuple(fake.city() for _ in range(POOL_SIZE)),
+            companies=companies,
+            domains=domains,
+            cities=cities,
             country_code=COUNTRY_CODES.get(locale, "1"),
+            personas=tuple(_persona(rng, companies, domains, cities) for _ in range(PERSONA_POOL_SIZE)),
         )
 
 
+# One C call per token instead of one Python call per character: a byte maps to an alphabet
+# letter through a translation table (a slight bias towards the first letters is harmless here).
+_BASE62_TABLE = bytes(ord(BASE62[b % 62]) for b in range(256))
+
+
 def token(rng: random.Random, length: int, alphabet: str = BASE62) -> str:
+    if alphabet is HEX:
+        return f"{rng.getrandbits(4 * length):0{length}x}"
+    if alphabet is BASE62:
+        return rng.randbytes(length).translate(_BASE62_TABLE).decode()
     return "".join(rng.choices(alphabet, k=length))
 
 
@@ -255,8 +321,8 @@ def masked_key(rng: random.Random, prefix: str) -> str:
 def e164(rng: random.Random, country_code: str) -> str:
     if country_code == "1":
         # NANP: area code and exchange never start with 0 or 1; 555-01xx is reserved for fiction.
-        return f"+1{rng.randint(201, 989)}55501{rng.randint(0, 99):02d}"
-    return f"+{country_code}{rng.randint(10**8, 10**9 - 1)}"
+        return f"+1{201 + int(rng.random() * 789)}55501{int(rng.random() * 100):02d}"
+    return f"+{country_code}{10**8 + int(rng.random() * 9 * 10**8)}"
 
 
 def twilio_sid(rng: random.Random, prefix: str = "AC") -> str:
@@ -270,4 +336,9 @@ def slug(text: str) -> str:
 
 
 def weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+    roll = rng.random() * sum(w for _, w in choices)
+    for choice, weight in choices:
+        roll -= weight
+        if roll < 0:
+            return choice
+    return choices[-1][0]

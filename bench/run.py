@@ -1,0 +1,374 @@
+"""`make bench`: the mock beside Prism and a Connexion floor, in one run on this machine.
+
+Prints one table and writes it to bench/results/latest.md and latest.json. Every target is a
+ratio between numbers taken in this same run, so a noisy machine cancels out. QUICK=1 (or
+--quick) is a smoke test of the scripts: short, no Prism, no million-record start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+BIN = Path(sys.executable).parent
+PRISM = BENCH / ".cache" / "prism" / "node_modules" / ".bin" / "prism"
+TOKEN = {"Authorization": "Bearer dev-token"}
+URLS = {
+    "limit=100": "/assistants?limit=100",
+    "limit=1000": "/assistants?limit=1000",
+    "filters+skip": "/assistants?limit=100&active_only=true&created_by_me=true&skip=150",
+    "org take=100": "/orgs/org_demo/assistants?take=100",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(command: list[str], port: int, ready: str = "/healthz", **kwargs: Any) -> Iterator[str]:
+    """Start a server, wait for its first 200 on `ready`, yield its base URL, stop it."""
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    try:
+        wait_ready(base + ready, process, timeout=120)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited before serving {url}")
+        try:
+            if httpx.get(url, headers=TOKEN, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.01)
+    raise RuntimeError(f"{url} not ready within {timeout}s")
+
+
+def wrk(url: str, seconds: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-H", "Authorization: Bearer dev-token", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return float("nan")
+        return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps[1]) if rps else 0.0,
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": float(non2xx[1]) if non2xx else 0.0,
+    }
+
+
+def items(base: str, path: str) -> int:
+    return len(httpx.get(base + path, headers=TOKEN, timeout=30).json())
+
+
+def mock_command(port: int, *extra: str) -> list[str]:
+    return [str(BIN / "mockserver"), "serve", "--port", str(port), *extra]
+
+
+def floor_command(port: int) -> list[str]:
+    return [
+        str(BIN / "uvicorn"),
+        "floor:create",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--app-dir",
+        str(BENCH),
+    ]
+
+
+def prism_command(port: int, dynamic: bool) -> list[str]:
+    return [
+        str(PRISM),
+        "mock",
+        str(REPO / "openapi.yaml"),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        *(["-d"] if dynamic else []),
+    ]
+
+
+def throughput(servers: dict[str, Callable[[int], list[str]]], seconds: int) -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
+    for name, command in servers.items():
+        port = free_port()
+        ready = "/assistants?limit=1"
+        with serving(command(port), port, ready) as base:
+            for label, path in URLS.items():
+                wrk(base + path, 1)  # warm-up: caches, JIT-less but still fair
+                result = wrk(base + path, seconds)
+                result["items"] = items(base, path)
+                results.setdefault(label, {})[name] = result
+                print(
+                    f"  {name:15} {label:13} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+                    f"p99 {result['p99_ms']:6.2f} ms  {result['items']} items",
+                    flush=True,
+                )
+    return results
+
+
+def cold_latency(repeats: int) -> float:
+    """First request for a page nobody asked for yet (limit=1000), median over fresh servers."""
+    samples = []
+    for i in range(repeats):
+        port = free_port()
+        with serving(mock_command(port, "--count", "20000"), port) as base, httpx.Client() as client:
+            client.get(base + "/assistants?limit=1", headers=TOKEN)  # connection and imports warm
+            started = time.perf_counter()
+            response = client.get(f"{base}/assistants?limit=1000&skip={3000 + 1000 * i}", headers=TOKEN)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert len(response.json()) == 1000
+    return statistics.median(samples)
+
+
+def startup(count: int) -> dict[str, float]:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        mock_command(port, "--count", str(count)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/assistants?limit=1", process, timeout=300)
+        first_200 = time.monotonic() - started
+        cost = {}
+        with httpx.Client() as client:
+            for label, start in (("near_start", 0), ("near_end", max(0, count - 1000))):
+                times = []
+                for k in range(20):  # distinct pages: every one is cold
+                    t = time.perf_counter()
+                    client.get(f"{base}/assistants?limit=100&skip={start + k * 7}", headers=TOKEN)
+                    times.append(time.perf_counter() - t)
+                cost[label] = statistics.median(times) * 1000
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak = int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024  # type: ignore[index]
+        return {
+            "first_200_s": first_200,
+            "peak_rss_mb": peak,
+            "page_ms_skip_0": cost["near_start"],
+            "page_ms_skip_end": cost["near_end"],
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def generation_rate(n: int) -> float:
+    code = (
+        "import time\n"
+        "from mockserver.dataset import Dataset\nfrom mockserver.fixtures import load_directory\n"
+        "from mockserver.settings import Settings\n"
+        f"s = Settings(count={n}); ds = Dataset(s, load_directory(s.fixtures_dir), {{}})\n"
+        "c = ds.collection('list_assistants', 1)\n"
+        "t = time.perf_counter()\n"
+        f"for i in range({n}): c.item_json(i)\n"
+        f"print({n} / (time.perf_counter() - t))\n"
+    )
+    return float(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+
+
+def contract_time(url: str | None, max_examples: int | None = None) -> float:
+    command = [str(BIN / "mockserver"), "contract"]
+    if url:
+        command += ["--url", url, "--token", "dev-token", "--org-id", "org_demo"]
+    if max_examples:
+        command += ["--max-examples", str(max_examples)]
+    started = time.monotonic()
+    subprocess.run(command, capture_output=True, check=True, cwd=REPO)
+    return time.monotonic() - started
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    t, out = r["throughput"], []
+    mine100 = t["limit=100"]["mockserver"]
+    floor100, floor1000 = t["limit=100"]["floor"], t["limit=1000"]["floor"]
+    if "prism-dynamic" in t["limit=100"]:
+        out.append(
+            (
+                "limit=100 vs Prism dynamic",
+                f"{ratio(mine100['rps'], t['limit=100']['prism-dynamic']['rps']):.1f}x (>= 5x)",
+                ratio(mine100["rps"], t["limit=100"]["prism-dynamic"]["rps"]) >= 5,
+            )
+        )
+        out.append(
+            (
+                "limit=100 vs Prism static",
+                f"{ratio(mine100['rps'], t['limit=100']['prism-static']['rps']):.2f}x (>= 1.0x)",
+                ratio(mine100["rps"], t["limit=100"]["prism-static"]["rps"]) >= 1.0,
+            )
+        )
+    out.append(
+        (
+            "limit=100 vs floor",
+            f"{ratio(mine100['rps'], floor100['rps']):.2f}x (>= 0.85x)",
+            ratio(mine100["rps"], floor100["rps"]) >= 0.85,
+        )
+    )
+    out.append(("limit=100 items returned", f"{mine100['items']} (= 100)", mine100["items"] == 100))
+    out.append(("limit=100 p99", f"{mine100['p99_ms']:.1f} ms (<= 30 ms)", mine100["p99_ms"] <= 30))
+    mine1000 = t["limit=1000"]["mockserver"]
+    out.append(
+        (
+            "limit=1000 vs floor",
+            f"{ratio(mine1000['rps'], floor1000['rps']):.2f}x (>= 0.5x)",
+            ratio(mine1000["rps"], floor1000["rps"]) >= 0.5,
+        )
+    )
+    out.append(("cold limit=1000", f"{r['cold_ms']:.1f} ms (<= 60 ms)", r["cold_ms"] <= 60))
+    out.append(
+        ("generation", f"{r['generation_per_s']:,.0f}/s (>= 20,000/s)", r["generation_per_s"] >= 20000)
+    )
+    big = r["startup"].get("1000000")
+    if big:
+        out.append(("--count 1e6 first 200", f"{big['first_200_s']:.2f} s (<= 3 s)", big["first_200_s"] <= 3))
+        out.append(
+            ("--count 1e6 peak RSS", f"{big['peak_rss_mb']:.0f} MB (<= 300 MB)", big["peak_rss_mb"] <= 300)
+        )
+        skew = ratio(big["page_ms_skip_end"], big["page_ms_skip_0"])
+        out.append(("skip=999000 vs skip=0", f"{skew:.2f}x (within 20%)", abs(skew - 1) <= 0.2))
+    out.append(
+        (
+            "contract in-process",
+            f"{r['contract_in_process_s']:.1f} s (<= 30 s)",
+            r["contract_in_process_s"] <= 30,
+        )
+    )
+    return out
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [
+        f"Machine: {r['machine']}",
+        f"Command: `{r['command']}`",
+        "",
+        "| URL | server | req/s | p50 ms | p99 ms | items |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for label, servers in r["throughput"].items():
+        for name, m in servers.items():
+            lines.append(
+                f"| `{URLS[label]}` | {name} | {m['rps']:.0f} | {m['p50_ms']:.2f} "
+                f"| {m['p99_ms']:.2f} | {m['items']} |"
+            )
+    lines += [
+        "",
+        "| start-up | first 200 s | peak RSS MB | page ms at skip 0 | page ms near the end |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for count, s in r["startup"].items():
+        lines.append(
+            f"| --count {int(count):,} | {s['first_200_s']:.2f} | {s['peak_rss_mb']:.0f} | "
+            f"{s['page_ms_skip_0']:.2f} | {s['page_ms_skip_end']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Cold first `limit=1000` page: {r['cold_ms']:.1f} ms. Generation: "
+        f"{r['generation_per_s']:,.0f} full assistants/s (generated and serialized).",
+        f"`mockserver contract` (default profile): {r['contract_in_process_s']:.1f} s in-process, "
+        f"{r['contract_http_s']:.1f} s over HTTP.",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {name} | {value} | {'yes' if ok else 'NO'} |" for name, value, ok in r["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
+    args = parser.parse_args()
+    quick = args.quick
+    if shutil.which("wrk") is None:
+        print("bench: wrk is missing; run bench/install-tools.sh", file=sys.stderr)
+        return 2
+    prism = PRISM.exists() and not quick
+    seconds = 1 if quick else 10
+    servers: dict[str, Callable[[int], list[str]]] = {"mockserver": mock_command, "floor": floor_command}
+    if prism:
+        servers["prism-static"] = lambda port: prism_command(port, False)
+        servers["prism-dynamic"] = lambda port: prism_command(port, True)
+    print(f"Throughput and latency, 16 connections, {seconds}s each:", flush=True)
+    results: dict[str, Any] = {
+        "machine": f"{platform.node() and 'this machine'}: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"{platform.python_implementation()} {platform.python_version()}, {platform.system()}",
+        "command": "make bench" + (" QUICK=1" if quick else ""),
+        "throughput": throughput(servers, seconds),
+    }
+    print("Cold latency...", flush=True)
+    results["cold_ms"] = cold_latency(1 if quick else 5)
+    print("Start-up...", flush=True)
+    counts = (1_000,) if quick else (1_000, 100_000, 1_000_000)
+    results["startup"] = {str(c): startup(c) for c in counts}
+    print("Generation rate...", flush=True)
+    results["generation_per_s"] = generation_rate(2_000 if quick else 30_000)
+    print("Contract wall time...", flush=True)
+    results["contract_in_process_s"] = contract_time(None, 2 if quick else None)
+    port = free_port()
+    with serving(mock_command(port), port) as base:
+        results["contract_http_s"] = contract_time(base, 2 if quick else None)
+    results["targets"] = targets(results)
+    table = markdown(results)
+    out = BENCH / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(table)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print()
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
