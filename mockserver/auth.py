@@ -16,8 +16,11 @@ def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
     module-level function, which would need global state; a class made per app avoids that.
     """
 
+    # Resolved once: the directory does not change while the app runs.
+    callers = {u.token: directory.caller_for(u.token) for u in directory.users if u.token is not None}
+
     def token_info(token: str) -> dict[str, Any] | None:
-        caller = directory.caller_for(token)
+        caller = callers.get(token)
         if caller is None:
             return None  # Connexion answers 401 "Provided token is not valid".
         return {"sub": caller.user_id, "caller": caller}

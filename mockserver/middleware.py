@@ -40,19 +40,27 @@ class NotFoundProblem(ProblemException):  # type: ignore[misc]
         super().__init__(status=404, title="Not Found", detail=detail)
 
 
+# Connexion builds a parameter validator per request; the JSON Schema validators behind it are
+# built once per parameter schema and reused (the operation's parameter dicts live as long as
+# the app, so their identity is a stable key).
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft4Validator:
+    entry = _VALIDATORS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _VALIDATORS[id(schema)] = (schema, Draft4Validator(schema))
+    return entry[1]
+
+
 class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter validation, reporting every invalid parameter with its location."""
 
     def validate_request(self, request: Any) -> None:
-        raw_query = QueryParams(request.scope.get("query_string", b"").decode("latin-1"))
-        sources = {
-            "query": (request.query_params, raw_query),
-            "path": (request.path_params, request.path_params),
-            "header": (request.headers, request.headers),
-        }
+        sources = (("query", request.query_params), ("path", request.path_params), ("header", request.headers))
         errors: list[FieldError] = []
-        for location, (values, raw) in sources.items():
-            for param in self.parameters.get(location, []):
+        for location, values in sources:
+            for param in self.parameters.get(location, ()):
                 name = param["name"]
                 value = values.get(name)
                 schema = param.get("schema", {})
@@ -60,11 +68,12 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     if param.get("required"):
                         errors.append(field_error(location, name, "required", schema, None))
                     continue
-                error = next(iter(Draft4Validator(schema).iter_errors(value)), None)
+                error = next(_validator(schema).iter_errors(value), None)
                 if error is not None:
-                    errors.append(
-                        field_error(location, name, str(error.validator), schema, raw.get(name, value))
-                    )
+                    # The raw text, as the client sent it, rather than Connexion's coerced value.
+                    raw = QueryParams(request.scope.get("query_string", b"").decode("latin-1"))
+                    shown = raw.get(name, value) if location == "query" else value
+                    errors.append(field_error(location, name, str(error.validator), schema, shown))
         if errors:
             raise ParameterProblem(tuple(errors))
 
