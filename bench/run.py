@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,22 +134,30 @@ def prism_command(port: int, dynamic: bool) -> list[str]:
 
 
 def throughput(servers: dict[str, Callable[[int], list[str]]], seconds: int) -> dict[str, dict[str, Any]]:
+    """Every server runs at once (idle ones cost nothing) and each URL is measured on all of
+    them in a rotating order, so that neither warm-up nor a drifting machine favours one."""
     results: dict[str, dict[str, Any]] = {}
-    for name, command in servers.items():
-        port = free_port()
-        ready = "/assistants?limit=1"
-        with serving(command(port), port, ready) as base:
-            for label, path in URLS.items():
-                wrk(base + path, 1)  # warm-up: caches, JIT-less but still fair
-                result = wrk(base + path, seconds)
-                result["items"] = items(base, path)
+    with ExitStack() as stack:
+        bases = {}
+        for name, command in servers.items():
+            port = free_port()
+            bases[name] = stack.enter_context(serving(command(port), port, "/assistants?limit=1"))
+        names = list(bases)
+        for turn, (label, path) in enumerate(URLS.items()):
+            for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                wrk(bases[name] + path, 1)  # warm-up: caches and connections
+                result = wrk(bases[name] + path, seconds)
+                result["items"] = items(bases[name], path)
                 results.setdefault(label, {})[name] = result
                 print(
                     f"  {name:15} {label:13} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
                     f"p99 {result['p99_ms']:6.2f} ms  {result['items']} items",
                     flush=True,
                 )
-    return results
+    return {
+        label: {name: by_server[name] for name in names if name in by_server}
+        for label, by_server in results.items()
+    }
 
 
 def cold_latency(repeats: int) -> float:

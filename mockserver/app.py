@@ -53,4 +53,10 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
 
 def app_from_environment() -> AsyncApp:
     """uvicorn factory for worker processes: settings come from `MOCKSERVER_*` variables."""
-    return create_app(Settings.from_env())
+    import gc
+
+    app = create_app(Settings.from_env())
+    # As `mockserver serve` does: start-up objects leave the collector's working set.
+    gc.collect()
+    gc.freeze()
+    return app

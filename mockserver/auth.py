@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connexion.exceptions import OAuthResponseProblem
 from connexion.security import BearerSecurityHandler
 
 from mockserver.identities import Directory
@@ -28,5 +29,16 @@ def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
     class DirectoryBearerHandler(BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return token_info
+
+        def check_bearer_token(self, token_info_func: Any) -> Any:
+            # Connexion's generic check inspects the function's signature on every request to
+            # decide which keyword arguments to pass; ours takes the token only.
+            async def check(request: Any, token: str, required_scopes: Any = None) -> Any:
+                info = token_info_func(token)
+                if info is None:
+                    raise OAuthResponseProblem(detail="Provided token is not valid")
+                return info
+
+            return check
 
     return DirectoryBearerHandler

@@ -57,7 +57,11 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter validation, reporting every invalid parameter with its location."""
 
     def validate_request(self, request: Any) -> None:
-        sources = (("query", request.query_params), ("path", request.path_params), ("header", request.headers))
+        sources = (
+            ("query", request.query_params),
+            ("path", request.path_params),
+            ("header", request.headers),
+        )
         errors: list[FieldError] = []
         for location, values in sources:
             for param in self.parameters.get(location, ()):
