@@ -8,6 +8,7 @@ are computed once and cached.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import threading
@@ -137,6 +138,26 @@ def _attribute(
     return Attribute(bytes(codes) + generated, tuple(values))
 
 
+_LOCAL = threading.local()
+
+
+def record_rng(stem_key: int, index: int) -> random.Random:
+    """The generator of record `index`: reseeded per record, one object per thread.
+
+    Seeding with an int skips hashing a string, and reusing the object skips allocating the
+    Mersenne Twister state; per thread, because requests may build records concurrently.
+    """
+    rng: random.Random | None = getattr(_LOCAL, "rng", None)
+    if rng is None:
+        rng = _LOCAL.rng = random.Random()
+    rng.seed((stem_key << 40) | index)
+    return rng
+
+
+def stem_key(stem: str) -> int:
+    return int.from_bytes(hashlib.blake2b(stem.encode(), digest_size=8).digest(), "big")
+
+
 def _stream(seed: int, name: str, count: int, modulo: int) -> bytes:
     # Whole 32-bit words: `randbytes(n)` is a prefix of `randbytes(m)` only then, and record i
     # must not change with --count.
@@ -185,6 +206,7 @@ class Dataset:
     ) -> Collection:
         seed, count, pools = settings.seed, settings.count, self.pools
         stem = f"{seed}/assistants/{org_id}"
+        key = stem_key(stem)
         members = directory.members(org_id) or (0,)
         active = _stream(seed, f"{stem}/is_active", count, 256)
         creators = _stream(seed, f"{stem}/user_id", count, len(members))
@@ -192,7 +214,7 @@ class Dataset:
         def build(index: int) -> Record:
             return assistant_response(
                 pools,
-                random.Random(f"{stem}/{index}"),
+                record_rng(key, index),
                 id=GENERATED_ID_BASE + index * organizations + position,
                 organization_id=org_id,
                 user_id=members[creators[index]],
@@ -208,9 +230,9 @@ class Dataset:
         return Collection(curated, count, attributes, build)
 
     def _org_assistants(self, settings: Settings, slug: str, curated: list[Record]) -> Collection:
-        stem, pools = f"{settings.seed}/orgs/{slug}", self.pools
+        key, pools = stem_key(f"{settings.seed}/orgs/{slug}"), self.pools
 
         def build(index: int) -> Record:
-            return org_assistant(pools, random.Random(f"{stem}/{index}"), index=index)
+            return org_assistant(pools, record_rng(key, index), index=index)
 
         return Collection(curated, settings.org_count, {}, build)

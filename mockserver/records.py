@@ -82,6 +82,22 @@ TTS_TUNING = variants(
     use_speaker_boost=(True, True, True, True, False),
 )
 ENDPOINTING = variants(silence_threshold=(300, 500, 800), min_silence_duration=(300, 500, 700))
+# The leading, record-independent part of `stt_settings`; keywords and keyterms follow it.
+STT_HEAD = tuple(
+    {
+        "model": model,
+        "language": language,
+        "punctuate": True,
+        "interim_results": True,
+        "endpointing": endpointing,
+        "utterance_end_ms": utterance,
+        "vad_turnoff": vad,
+        "smart_format": True,
+    }
+    for model, language, endpointing, utterance, vad in itertools.product(
+        DEEPGRAM_MODELS, LANGUAGES, ENDPOINTING, (1000, 1200, 1500), (300, 500, 700)
+    )
+)
 RAG = variants(
     enabled=(True, True, False, False, False),
     search_limit=(3, 5, 8),
@@ -183,14 +199,7 @@ def assistant_response(
             "provider_config": {},
         },
         "stt_settings": {
-            "model": pick(DEEPGRAM_MODELS),
-            "language": pick(LANGUAGES),
-            "punctuate": True,
-            "interim_results": True,
-            "endpointing": pick(ENDPOINTING),
-            "utterance_end_ms": pick((1000, 1200, 1500)),
-            "vad_turnoff": pick((300, 500, 700)),
-            "smart_format": True,
+            **pick(STT_HEAD),
             "keywords": [
                 {"keyword": k, "intensifier": pick((1, 1.5, 2))}
                 for k in sample(rng, KEYWORDS, pick((0, 1, 2, 3)))
