@@ -20,7 +20,7 @@ import orjson
 
 from mockserver.cache import BytesLRU
 from mockserver.identities import Directory
-from mockserver.records import Record, assistant_response, org_assistant
+from mockserver.records import Record, assistant_response_json, org_assistant
 from mockserver.settings import Settings
 from mockserver.values import Pools
 
@@ -69,12 +69,12 @@ class Collection:
         curated: Sequence[Record],
         count: int,
         attributes: dict[str, Attribute],
-        build: Callable[[int], Record],
+        build_json: Callable[[int], bytes],
     ) -> None:
         self._curated = tuple(curated)
         self._count = count
         self._attributes = attributes
-        self._build = build
+        self._build_json = build_json
         self._matches: dict[tuple[tuple[str, Any], ...], Sequence[int]] = {}
         self._lock = threading.Lock()
         self._records = BytesLRU(RECORD_CACHE_BYTES)
@@ -86,7 +86,8 @@ class Collection:
     def item(self, position: int) -> Record:
         if position < len(self._curated):
             return self._curated[position]
-        return self._build(position - len(self._curated))
+        record: Record = orjson.loads(self.item_json(position))
+        return record
 
     def positions(self, criteria: dict[str, Any]) -> Sequence[int]:
         """Positions of the items whose fields equal `criteria`, in order."""
@@ -108,7 +109,11 @@ class Collection:
     def item_json(self, position: int) -> bytes:
         cached = self._records.get(position)
         if cached is None:
-            cached = dump_json(self.item(position))
+            curated = len(self._curated)
+            if position < curated:
+                cached = dump_json(self._curated[position])
+            else:
+                cached = self._build_json(position - curated)
             self._records.put(position, cached)
         return cached
 
@@ -211,8 +216,8 @@ class Dataset:
         active = _stream(seed, f"{stem}/is_active", count, 256)
         creators = _stream(seed, f"{stem}/user_id", count, len(members))
 
-        def build(index: int) -> Record:
-            return assistant_response(
+        def build(index: int) -> bytes:
+            return assistant_response_json(
                 pools,
                 record_rng(key, index),
                 id=GENERATED_ID_BASE + index * organizations + position,
@@ -232,7 +237,7 @@ class Dataset:
     def _org_assistants(self, settings: Settings, slug: str, curated: list[Record]) -> Collection:
         key, pools = stem_key(f"{settings.seed}/orgs/{slug}"), self.pools
 
-        def build(index: int) -> Record:
-            return org_assistant(pools, record_rng(key, index), index=index)
+        def build(index: int) -> bytes:
+            return dump_json(org_assistant(pools, record_rng(key, index), index=index))
 
         return Collection(curated, settings.org_count, {}, build)

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import orjson
+
 from mockserver.values import (
     ACTIONS,
     CHUNKING_STRATEGIES,
@@ -147,7 +149,60 @@ def sample(rng: random.Random, seq: Sequence[T], k: int) -> list[T]:
     return out
 
 
-def assistant_response(
+J = orjson.dumps
+
+
+def _inner(value: dict[str, Any]) -> bytes:
+    """The members of a serialized object, without its braces, to splice into another."""
+    return J(value)[1:-1]
+
+
+# Everything below is serialized once at import; a record splices these bytes together.
+LLM_NUMBERS_J = tuple(
+    (
+        _inner({"temperature": v["temperature"], "max_tokens": v["max_tokens"]}),
+        _inner({"frequency_penalty": v["frequency_penalty"], "presence_penalty": v["presence_penalty"]}),
+    )
+    for v in LLM_NUMBERS
+)
+INTERRUPTIONS_J = tuple(J(v) for v in INTERRUPTIONS)
+TTS_TUNING_J = tuple(_inner(v) for v in TTS_TUNING)
+STT_HEAD_J = tuple(_inner(v) for v in STT_HEAD)
+RAG_J = tuple(J(v) for v in RAG)
+# provider -> (`"llm_provider":...,"llm_provider_config":{"api_key":` , tails per model)
+PROVIDER_J = {
+    name: (
+        b'"llm_provider":' + J(name) + b',"llm_provider_config":{"api_key":',
+        tuple(_inner({"base_url": url, "model": m, "custom_config": {}}) for m in models),
+    )
+    for name, (url, _prefix, models) in LLM_PROVIDERS.items()
+}
+FALLBACK_J = {
+    name: (
+        b'{"provider":' + J(name) + b',"api_key":',
+        tuple(_inner({"base_url": url, "model": m}) for m in models),
+    )
+    for name, (url, _prefix, models) in LLM_PROVIDERS.items()
+}
+KEYWORDS_J = tuple(tuple(J({"keyword": k, "intensifier": i}) for i in (1, 1.5, 2)) for k in KEYWORDS)
+MIDDLE_J = (
+    b',"transfer_call_message":'
+    + J("One moment, I'm connecting you with a colleague.")
+    + (b',"idle_message":' + J("Are you still there?"))
+)
+BOOL_J = {True: b"true", False: b"false"}
+
+
+def _quoted(text: str) -> bytes:
+    """A JSON string for text known to need no escaping (tokens, times, phone numbers)."""
+    return b'"' + text.encode() + b'"'
+
+
+def _list(values: list[str]) -> bytes:
+    return J(values)
+
+
+def assistant_response_json(
     pools: Pools,
     rng: random.Random,
     *,
@@ -156,97 +211,129 @@ def assistant_response(
     user_id: int,
     is_active: bool,
     index: int,
-) -> Record:
-    """An `AssistantResponse` of `GET /assistants`, fields in the vendor page's order."""
+) -> bytes:
+    """An `AssistantResponse` of `GET /assistants` as JSON, fields in the vendor page's order.
+
+    Built by splicing pre-serialized pieces: the hot path of a cold page does a few dozen draws
+    and one join, no dict building and no serializing of long texts.
+    """
     pick, rand = picker(rng), rng.random
     p = pick(pools.personas)
+    pj = p.json
     provider = weighted(rng, LLM_PROVIDER_WEIGHTS)
-    base_url, key_prefix, models = LLM_PROVIDERS[provider]
+    _url, key_prefix, _models = LLM_PROVIDERS[provider]
+    provider_head, provider_tails = PROVIDER_J[provider]
     fallback = weighted(rng, FALLBACK_WEIGHTS[provider])
-    fb_url, fb_prefix, fb_models = LLM_PROVIDERS[fallback]
+    fallback_head, fallback_tails = FALLBACK_J[fallback]
+    numbers_head, numbers_tail = pick(LLM_NUMBERS_J)
     created = created_at(index, rng)
-    transfer_on = rand() < 0.5
-    numbers = pick(LLM_NUMBERS)
-    return {
-        "name": p.name,
-        "description": p.description,
-        "llm_provider": provider,
-        "llm_provider_config": {
-            "api_key": masked_key(rng, key_prefix),
-            "base_url": base_url,
-            "model": pick(models),
-            "custom_config": {},
-        },
-        "twilio_config": None
+    updated = updated_after(created, rng)
+    twilio = (
+        b"null"
         if rand() < 0.2
-        else {"account_sid": twilio_sid(rng), "auth_token": token(rng, 32, HEX)},
-        "llm_settings": {
-            "temperature": numbers["temperature"],
-            "max_tokens": numbers["max_tokens"],
-            "system_prompt": p.system_prompt,
-            "welcome_message": p.welcome,
-            "top_p": 1,
-            "frequency_penalty": numbers["frequency_penalty"],
-            "presence_penalty": numbers["presence_penalty"],
-            "stop_sequences": [],
-        },
-        "webhook_url": None if rand() < 0.3 else f"https://hooks.{p.domain}/voice/{p.role_slug}/events",
-        "interruption_settings": pick(INTERRUPTIONS),
-        "tts_settings": {
-            "provider": "elevenlabs",
-            "voice_id": p.voice_id,
-            **pick(TTS_TUNING),
-            "provider_config": {},
-        },
-        "stt_settings": {
-            **pick(STT_HEAD),
-            "keywords": [
-                {"keyword": k, "intensifier": pick((1, 1.5, 2))}
-                for k in sample(rng, KEYWORDS, pick((0, 1, 2, 3)))
-            ],
-            "keyterms": [p.company],
-            "audio_denoising": rand() < 0.25,
-        },
-        "end_call_message": f"Thanks for calling {p.company}. Have a great day!",
-        "transfer_call_message": "One moment, I'm connecting you with a colleague.",
-        "idle_message": "Are you still there?",
-        "max_idle_messages": pick((2, 3, 4)),
-        "idle_timeout": pick((8, 10, 15, 20)),
-        "tools_settings": {
-            "enabled_tools": sorted(sample(rng, TOOLS, pick((1, 2, 3, 4)))),
-            "end_call": {
-                "enabled": True,
-                "scenarios": sample(rng, SCENARIOS_END, 2),
-                "custom_message": None,
-            },
-            "transfer_call": {
-                "enabled": transfer_on,
-                "scenarios": sample(rng, SCENARIOS_TRANSFER, 2) if transfer_on else [],
-                "transfer_numbers": [e164(rng, pools.country_code)] if transfer_on else [],
-                "custom_message": None,
-            },
-            "custom_tools": [],
-        },
-        "rag_settings": pick(RAG),
-        "llm_fallback_providers": {
-            "enabled": rand() < 0.3,
-            "fallbacks": [
-                {
-                    "provider": fallback,
-                    "api_key": masked_key(rng, fb_prefix),
-                    "base_url": fb_url,
-                    "model": pick(fb_models),
-                }
-            ],
-        },
-        "custom_settings": {},
-        "is_active": is_active,
-        "id": id,
-        "organization_id": organization_id,
-        "user_id": user_id,
-        "created_at": iso(created),
-        "updated_at": iso(updated_after(created, rng)),
-    }
+        else b'{"account_sid":"'
+        + twilio_sid(rng).encode()
+        + b'","auth_token":"'
+        + token(rng, 32, HEX).encode()
+        + b'"}'
+    )
+    keywords = b",".join(pick(KEYWORDS_J[i]) for i in sample(rng, range(len(KEYWORDS)), pick((0, 1, 2, 3))))
+    transfer_on = rand() < 0.5
+    if transfer_on:
+        transfer = (
+            b'{"enabled":true,"scenarios":'
+            + _list(sample(rng, SCENARIOS_TRANSFER, 2))
+            + b',"transfer_numbers":["'
+            + e164(rng, pools.country_code).encode()
+            + b'"],"custom_message":null}'
+        )
+    else:
+        transfer = b'{"enabled":false,"scenarios":[],"transfer_numbers":[],"custom_message":null}'
+    parts = (
+        b'{"name":',
+        pj["name"],
+        b',"description":',
+        pj["description"],
+        b",",
+        provider_head,
+        _quoted(masked_key(rng, key_prefix)),
+        b",",
+        pick(provider_tails),
+        b"}",
+        b',"twilio_config":',
+        twilio,
+        b',"llm_settings":{',
+        numbers_head,
+        b',"system_prompt":',
+        pj["system_prompt"],
+        b',"welcome_message":',
+        pj["welcome"],
+        b',"top_p":1,',
+        numbers_tail,
+        b',"stop_sequences":[]}',
+        b',"webhook_url":',
+        b"null" if rand() < 0.3 else pj["webhook"],
+        b',"interruption_settings":',
+        pick(INTERRUPTIONS_J),
+        b',"tts_settings":{"provider":"elevenlabs","voice_id":',
+        pj["voice_id"],
+        b",",
+        pick(TTS_TUNING_J),
+        b',"provider_config":{}}',
+        b',"stt_settings":{',
+        pick(STT_HEAD_J),
+        b',"keywords":[',
+        keywords,
+        b'],"keyterms":',
+        pj["keyterms"],
+        b',"audio_denoising":',
+        BOOL_J[rand() < 0.25],
+        b"}",
+        b',"end_call_message":',
+        pj["end_call"],
+        MIDDLE_J,
+        b',"max_idle_messages":',
+        str(pick((2, 3, 4))).encode(),
+        b',"idle_timeout":',
+        str(pick((8, 10, 15, 20))).encode(),
+        b',"tools_settings":{"enabled_tools":',
+        _list(sorted(sample(rng, TOOLS, pick((1, 2, 3, 4))))),
+        b',"end_call":{"enabled":true,"scenarios":',
+        _list(sample(rng, SCENARIOS_END, 2)),
+        b',"custom_message":null},"transfer_call":',
+        transfer,
+        b',"custom_tools":[]}',
+        b',"rag_settings":',
+        pick(RAG_J),
+        b',"llm_fallback_providers":{"enabled":',
+        BOOL_J[rand() < 0.3],
+        b',"fallbacks":[',
+        fallback_head,
+        _quoted(masked_key(rng, LLM_PROVIDERS[fallback][1])),
+        b",",
+        pick(fallback_tails),
+        b"}]}",
+        b',"custom_settings":{},"is_active":',
+        BOOL_J[is_active],
+        b',"id":',
+        str(id).encode(),
+        b',"organization_id":',
+        str(organization_id).encode(),
+        b',"user_id":',
+        str(user_id).encode(),
+        b',"created_at":"',
+        iso(created).encode(),
+        b'","updated_at":"',
+        iso(updated).encode(),
+        b'"}',
+    )
+    return b"".join(parts)
+
+
+def assistant_response(pools: Pools, rng: random.Random, **identity: Any) -> Record:
+    """The same record as a dict (for tests and tools; the server sends the bytes)."""
+    record: Record = orjson.loads(assistant_response_json(pools, rng, **identity))
+    return record
 
 
 def _child_times(parent_created: int, rng: random.Random) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import random
 import string
 from dataclasses import dataclass
 
+import orjson
 from faker import Faker
 
 POOL_SIZE = 256
@@ -237,6 +238,8 @@ class Persona:
     welcome: str
     role_slug: str
     voice_slug: str
+    # The same texts already serialized as JSON values, spliced into records as they are.
+    json: dict[str, bytes]
 
 
 def _with_article(noun: str) -> str:
@@ -250,23 +253,36 @@ def _persona(
     voice_id, voice = rng.choice(ELEVENLABS_VOICES)
     company, city = rng.choice(companies), rng.choice(cities)
     industry = _with_article(rng.choice(INDUSTRIES))
+    domain = rng.choice(domains)
+    prompt = (
+        f"You are {voice}, the {role.lower()} for {company}, {industry} based in {city}. "
+        f"You {duty}. Hand {handoff} over to a human colleague. Keep answers to one or two "
+        "sentences, confirm names, dates and numbers back to the caller, and never promise "
+        "anything you cannot look up."
+    )
+    welcome = f"Hi, thanks for calling {company}! This is {voice}. How can I help you today?"
     return Persona(
         company=company,
         role=role,
         first_name=voice,
         voice_id=voice_id,
-        domain=rng.choice(domains),
+        domain=domain,
         name=f"{company} {role}",
         description=f"{role} for {company}. Used to {duty}.",
-        system_prompt=(
-            f"You are {voice}, the {role.lower()} for {company}, {industry} based in {city}. "
-            f"You {duty}. Hand {handoff} over to a human colleague. Keep answers to one or two "
-            "sentences, confirm names, dates and numbers back to the caller, and never promise "
-            "anything you cannot look up."
-        ),
-        welcome=f"Hi, thanks for calling {company}! This is {voice}. How can I help you today?",
+        system_prompt=prompt,
+        welcome=welcome,
         role_slug=slug(role),
         voice_slug=slug(voice),
+        json={
+            "name": orjson.dumps(f"{company} {role}"),
+            "description": orjson.dumps(f"{role} for {company}. Used to {duty}."),
+            "system_prompt": orjson.dumps(prompt),
+            "welcome": orjson.dumps(welcome),
+            "end_call": orjson.dumps(f"Thanks for calling {company}. Have a great day!"),
+            "keyterms": orjson.dumps([company]),
+            "webhook": orjson.dumps(f"https://hooks.{domain}/voice/{slug(role)}/events"),
+            "voice_id": orjson.dumps(voice_id),
+        },
     )
 
 
