@@ -22,7 +22,7 @@ from mockserver.cache import BytesLRU
 from mockserver.identities import Directory
 from mockserver.records import Record, assistant_response_json, org_assistant
 from mockserver.settings import Settings
-from mockserver.values import Pools
+from mockserver.values import Pools, compact_json
 
 # Generated `/assistants` ids interleave organizations above this base; curated ids stay below.
 GENERATED_ID_BASE = 1000
@@ -36,7 +36,7 @@ PAGE_CACHE_BYTES = 64 * 2**20
 
 def dump_json(value: Any) -> bytes:
     """Compact UTF-8 JSON in insertion order: the same data always gives the same bytes."""
-    return orjson.dumps(value)
+    return compact_json(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from mockserver.values import (
     SUGGESTED_MESSAGES,
     TOOLS,
     Pools,
+    compact_json,
     e164,
     masked_key,
     token,
@@ -149,7 +150,7 @@ def sample(rng: random.Random, seq: Sequence[T], k: int) -> list[T]:
     return out
 
 
-J = orjson.dumps
+J = compact_json
 
 
 def _inner(value: dict[str, Any]) -> bytes:

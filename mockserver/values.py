@@ -242,6 +242,12 @@ class Persona:
     json: dict[str, bytes]
 
 
+def compact_json(value: object) -> bytes:
+    """`orjson.dumps` in an exactly sized object: orjson hands back small results in a 4 KiB
+    allocation, which thousands of kept fragments would multiply into hundreds of MB."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 def _with_article(noun: str) -> str:
     return ("an " if noun[0] in "aeiou" else "a ") + noun
 
@@ -274,14 +280,14 @@ def _persona(
         role_slug=slug(role),
         voice_slug=slug(voice),
         json={
-            "name": orjson.dumps(f"{company} {role}"),
-            "description": orjson.dumps(f"{role} for {company}. Used to {duty}."),
-            "system_prompt": orjson.dumps(prompt),
-            "welcome": orjson.dumps(welcome),
-            "end_call": orjson.dumps(f"Thanks for calling {company}. Have a great day!"),
-            "keyterms": orjson.dumps([company]),
-            "webhook": orjson.dumps(f"https://hooks.{domain}/voice/{slug(role)}/events"),
-            "voice_id": orjson.dumps(voice_id),
+            "name": compact_json(f"{company} {role}"),
+            "description": compact_json(f"{role} for {company}. Used to {duty}."),
+            "system_prompt": compact_json(prompt),
+            "welcome": compact_json(welcome),
+            "end_call": compact_json(f"Thanks for calling {company}. Have a great day!"),
+            "keyterms": compact_json([company]),
+            "webhook": compact_json(f"https://hooks.{domain}/voice/{slug(role)}/events"),
+            "voice_id": compact_json(voice_id),
         },
     )
 
