@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import orjson
-
 from mockserver.values import (
     ACTIONS,
     CHUNKING_STRATEGIES,
@@ -329,12 +327,6 @@ def assistant_response_json(
         b'"}',
     )
     return b"".join(parts)
-
-
-def assistant_response(pools: Pools, rng: random.Random, **identity: Any) -> Record:
-    """The same record as a dict (for tests and tools; the server sends the bytes)."""
-    record: Record = orjson.loads(assistant_response_json(pools, rng, **identity))
-    return record
 
 
 def _child_times(parent_created: int, rng: random.Random) -> tuple[str, str]:

@@ -111,7 +111,6 @@ class Operation:
     parameters: dict[str, dict[str, JSON]]
     responses: dict[str, JSON]
     item_schema: dict[str, JSON]
-    item_schema_name: str
     pagination: Pagination
     filters: tuple[Filter, ...]
     tenant: Tenant
@@ -135,14 +134,15 @@ def _parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
     raise SpecError(f"{where}: x-pagination.style must be 'offset' or 'page', got {style!r}")
 
 
-def _item_schema(responses: dict[str, JSON], where: str) -> tuple[str, JSON]:
-    """The schema of one item of the 200 array, and its component name where it has one."""
+def _item_schema(responses: dict[str, JSON], where: str) -> JSON:
+    """The schema of one item of the 200 array."""
     try:
         items = responses["200"]["content"]["application/json"]["schema"]["items"]
     except (KeyError, TypeError) as exc:
         raise SpecError(f"{where}: the 200 response must be a JSON array") from exc
-    # Tools that bundle the document (Schemathesis does) may have inlined the reference already.
-    return str(items.get("$ref", "")).rsplit("/", 1)[-1], items
+    # Tools that bundle the document (Schemathesis does) may have inlined the reference already,
+    # so a reference is not required.
+    return items
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
                 continue
             where = f"{method.upper()} {route}"
             parameters = {p["name"]: p for p in resolve_refs(op.get("parameters", []), document)}
-            name, items = _item_schema(op["responses"], where)
+            items = _item_schema(op["responses"], where)
             operations[op["operationId"]] = Operation(
                 operation_id=op["operationId"],
                 method=method,
@@ -177,7 +177,6 @@ def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
                 parameters=parameters,
                 responses=op["responses"],
                 item_schema=resolve_refs(items, document),
-                item_schema_name=name,
                 pagination=_parse_pagination(op["x-pagination"], where),
                 filters=tuple(
                     Filter(pname, p["x-filter"]["field"], p["x-filter"]["equals"])

@@ -62,3 +62,20 @@ def test_the_wheel_carries_the_spec_and_fixtures(tmp_path: Path) -> None:
     assert "mockserver/_data/openapi.yaml" in names
     assert "mockserver/_data/fixtures/identities.json" in names
     assert "mockserver/py.typed" in names
+
+
+def test_public_surface() -> None:
+    import mockserver
+
+    assert sorted(mockserver.__all__) == [
+        "FixtureError",
+        "RunError",
+        "RunOptions",
+        "Settings",
+        "SpecError",
+        "__version__",
+        "create_app",
+        "run",
+    ]
+    for name in mockserver.__all__:
+        assert hasattr(mockserver, name)
