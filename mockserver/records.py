@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from mockserver.values import (
@@ -53,63 +53,85 @@ ORG_MODELS = LLM_PROVIDERS["openai"][2] + LLM_PROVIDERS["anthropic"][2]
 CONFIG_LANGUAGES = ("auto", "auto", *LANGUAGES)
 
 
-def variants(**choices: Sequence[Any]) -> tuple[dict[str, Any], ...]:
-    """Every combination of independent small choices, built once.
+J = compact_json
+
+
+def _inner(value: dict[str, Any]) -> bytes:
+    """The members of a serialized object, without its braces, to splice into another."""
+    return J(value)[1:-1]
+
+
+def variants(**choices: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """Every combination of independent small choices.
 
     One draw among the combinations replaces one draw per field: the same distribution at a
-    fraction of the cost. Records share these dicts, so nothing may mutate a built record.
+    fraction of the cost. Only their serialized forms are kept (below), not the dicts.
     """
     keys = list(choices)
-    return tuple(dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices.values()))
+    for combo in itertools.product(*choices.values()):
+        yield dict(zip(keys, combo, strict=True))
 
 
-LLM_NUMBERS = variants(
-    temperature=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
-    max_tokens=(250, 500, 800, 1000, 1500),
-    frequency_penalty=(0, 0, 0.1, 0.2),
-    presence_penalty=(0, 0, 0.1),
-)
-INTERRUPTIONS = variants(
-    interruption_threshold=(2, 3, 3, 4, 5),
-    min_speaking_time=(0.3, 0.5, 0.8),
-    interruption_cooldown=(1, 1.5, 2, 3),
-)
-TTS_TUNING = variants(
-    model_id=ELEVENLABS_MODELS,
-    latency=(1, 2, 3, 4),
-    stability=(0.35, 0.5, 0.6, 0.75),
-    similarity_boost=(0.5, 0.75, 0.8),
-    style=(0, 0, 0.2),
-    use_speaker_boost=(True, True, True, True, False),
-)
-ENDPOINTING = variants(silence_threshold=(300, 500, 800), min_silence_duration=(300, 500, 700))
-# The leading, record-independent part of `stt_settings`; keywords and keyterms follow it.
-STT_HEAD = tuple(
-    {
-        "model": model,
-        "language": language,
-        "punctuate": True,
-        "interim_results": True,
-        "endpointing": endpointing,
-        "utterance_end_ms": utterance,
-        "vad_turnoff": vad,
-        "smart_format": True,
-    }
-    for model, language, endpointing, utterance, vad in itertools.product(
-        DEEPGRAM_MODELS, LANGUAGES, ENDPOINTING, (1000, 1200, 1500), (300, 500, 700)
+# Serialized once at import; a record splices these bytes together.
+LLM_NUMBERS_J = tuple(
+    (
+        _inner({"temperature": v["temperature"], "max_tokens": v["max_tokens"]}),
+        _inner({"frequency_penalty": v["frequency_penalty"], "presence_penalty": v["presence_penalty"]}),
+    )
+    for v in variants(
+        temperature=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+        max_tokens=(250, 500, 800, 1000, 1500),
+        frequency_penalty=(0, 0, 0.1, 0.2),
+        presence_penalty=(0, 0, 0.1),
     )
 )
-RAG = variants(
-    enabled=(True, True, False, False, False),
-    search_limit=(3, 5, 8),
-    similarity_threshold=(0.6, 0.7, 0.75, 0.8),
-    embedding_model=EMBEDDING_MODELS,
-    chunking_strategy=CHUNKING_STRATEGIES,
-    chunk_size=(500, 800, 1000, 1500),
-    chunk_overlap=(100, 150, 200),
-    auto_process=(True,),
-    include_metadata=(True,),
-    context_window_tokens=(2000, 4000, 8000),
+INTERRUPTIONS_J = tuple(
+    J(v)
+    for v in variants(
+        interruption_threshold=(2, 3, 3, 4, 5),
+        min_speaking_time=(0.3, 0.5, 0.8),
+        interruption_cooldown=(1, 1.5, 2, 3),
+    )
+)
+TTS_TUNING_J = tuple(
+    _inner(v)
+    for v in variants(
+        model_id=ELEVENLABS_MODELS,
+        latency=(1, 2, 3, 4),
+        stability=(0.35, 0.5, 0.6, 0.75),
+        similarity_boost=(0.5, 0.75, 0.8),
+        style=(0, 0, 0.2),
+        use_speaker_boost=(True, True, True, True, False),
+    )
+)
+# The leading, record-independent part of `stt_settings`; keywords and keyterms follow it.
+STT_HEAD_J = tuple(
+    _inner(v)
+    for v in variants(
+        model=DEEPGRAM_MODELS,
+        language=LANGUAGES,
+        punctuate=(True,),
+        interim_results=(True,),
+        endpointing=tuple(variants(silence_threshold=(300, 500, 800), min_silence_duration=(300, 500, 700))),
+        utterance_end_ms=(1000, 1200, 1500),
+        vad_turnoff=(300, 500, 700),
+        smart_format=(True,),
+    )
+)
+RAG_J = tuple(
+    J(v)
+    for v in variants(
+        enabled=(True, True, False, False, False),
+        search_limit=(3, 5, 8),
+        similarity_threshold=(0.6, 0.7, 0.75, 0.8),
+        embedding_model=EMBEDDING_MODELS,
+        chunking_strategy=CHUNKING_STRATEGIES,
+        chunk_size=(500, 800, 1000, 1500),
+        chunk_overlap=(100, 150, 200),
+        auto_process=(True,),
+        include_metadata=(True,),
+        context_window_tokens=(2000, 4000, 8000),
+    )
 )
 
 
@@ -148,26 +170,6 @@ def sample(rng: random.Random, seq: Sequence[T], k: int) -> list[T]:
     return out
 
 
-J = compact_json
-
-
-def _inner(value: dict[str, Any]) -> bytes:
-    """The members of a serialized object, without its braces, to splice into another."""
-    return J(value)[1:-1]
-
-
-# Everything below is serialized once at import; a record splices these bytes together.
-LLM_NUMBERS_J = tuple(
-    (
-        _inner({"temperature": v["temperature"], "max_tokens": v["max_tokens"]}),
-        _inner({"frequency_penalty": v["frequency_penalty"], "presence_penalty": v["presence_penalty"]}),
-    )
-    for v in LLM_NUMBERS
-)
-INTERRUPTIONS_J = tuple(J(v) for v in INTERRUPTIONS)
-TTS_TUNING_J = tuple(_inner(v) for v in TTS_TUNING)
-STT_HEAD_J = tuple(_inner(v) for v in STT_HEAD)
-RAG_J = tuple(J(v) for v in RAG)
 # provider -> (`"llm_provider":...,"llm_provider_config":{"api_key":` , tails per model)
 PROVIDER_J = {
     name: (
