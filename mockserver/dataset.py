@@ -28,15 +28,11 @@ from mockserver.values import Pools, compact_json
 GENERATED_ID_BASE = 1000
 # Share of generated assistants that are active.
 ACTIVE_PER_256 = 204
-# Serialized records and pages kept for reuse. A warm page costs a dictionary lookup; a cold
-# one reuses every record it shares with pages already served (skip moved by a few items).
+# Serialized records and pages kept for reuse, one budget for the whole dataset. A warm page
+# costs a dictionary lookup; a cold one reuses every record it shares with pages already served
+# (skip moved by a few items).
 RECORD_CACHE_BYTES = 24 * 2**20
 PAGE_CACHE_BYTES = 64 * 2**20
-
-
-def dump_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON in insertion order: the same data always gives the same bytes."""
-    return compact_json(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +66,8 @@ class Collection:
         count: int,
         attributes: dict[str, Attribute],
         build_json: Callable[[int], bytes],
+        records: BytesLRU,
+        pages: BytesLRU,
     ) -> None:
         self._curated = tuple(curated)
         self._count = count
@@ -77,8 +75,9 @@ class Collection:
         self._build_json = build_json
         self._matches: dict[tuple[tuple[str, Any], ...], Sequence[int]] = {}
         self._lock = threading.Lock()
-        self._records = BytesLRU(RECORD_CACHE_BYTES)
-        self._pages = BytesLRU(PAGE_CACHE_BYTES)
+        # Shared caches: keys carry this collection's identity.
+        self._records = records
+        self._pages = pages
 
     def __len__(self) -> int:
         return len(self._curated) + self._count
@@ -107,19 +106,20 @@ class Collection:
         return [self.item(position) for position in selected]
 
     def item_json(self, position: int) -> bytes:
-        cached = self._records.get(position)
+        key = (id(self), position)
+        cached = self._records.get(key)
         if cached is None:
             curated = len(self._curated)
             if position < curated:
-                cached = dump_json(self._curated[position])
+                cached = compact_json(self._curated[position])
             else:
                 cached = self._build_json(position - curated)
-            self._records.put(position, cached)
+            self._records.put(key, cached)
         return cached
 
     def page_json(self, offset: int, limit: int, criteria: dict[str, Any]) -> bytes:
-        """The page serialized; byte-identical to `dump_json(self.page(...))`."""
-        key = (offset, limit, tuple(sorted(criteria.items(), key=lambda kv: kv[0])))
+        """The page serialized; byte-identical to `compact_json(self.page(...))`."""
+        key = (id(self), offset, limit, tuple(sorted(criteria.items(), key=lambda kv: kv[0])))
         cached = self._pages.get(key)
         if cached is None:
             selected = self.positions(criteria)[offset : offset + limit]
@@ -177,6 +177,8 @@ class Dataset:
         self, settings: Settings, directory: Directory, curated: dict[str, dict[Any, list[Record]]]
     ) -> None:
         self.pools = Pools.build(settings.seed, settings.locale)
+        self._records = BytesLRU(RECORD_CACHE_BYTES)
+        self._pages = BytesLRU(PAGE_CACHE_BYTES)
         self._collections: dict[str, dict[Any, Collection]] = {
             "list_assistants": {},
             "list_org_assistants": {},
@@ -232,12 +234,12 @@ class Dataset:
             "is_active": _attribute(curated, "is_active", active_codes, (True, False)),
             "user_id": _attribute(curated, "user_id", creators, members),
         }
-        return Collection(curated, count, attributes, build)
+        return Collection(curated, count, attributes, build, self._records, self._pages)
 
     def _org_assistants(self, settings: Settings, slug: str, curated: list[Record]) -> Collection:
         key, pools = stem_key(f"{settings.seed}/orgs/{slug}"), self.pools
 
         def build(index: int) -> bytes:
-            return dump_json(org_assistant(pools, record_rng(key, index), index=index))
+            return compact_json(org_assistant(pools, record_rng(key, index), index=index))
 
-        return Collection(curated, settings.org_count, {}, build)
+        return Collection(curated, settings.org_count, {}, build, self._records, self._pages)

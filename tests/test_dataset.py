@@ -125,3 +125,22 @@ def test_spliced_records_are_canonical_json(seed: int, index: int, locale: str) 
     assert collection is not None
     raw = collection.item_json(index)
     assert orjson.dumps(orjson.loads(raw)) == raw
+
+
+def test_one_cache_budget_for_the_whole_dataset() -> None:
+    from mockserver.cache import BytesLRU
+
+    cache = BytesLRU(10)
+    cache.put("a", b"12345")
+    cache.put("b", b"12345")
+    assert cache.get("a") == b"12345"  # now the most recent
+    cache.put("c", b"123")
+    assert cache.get("b") is None and cache.size <= 10
+    cache.put("huge", b"x" * 11)
+    assert cache.get("huge") is None
+    ds = dataset(3, 50)
+    first, second = ds.collection("list_assistants", 1), ds.collection("list_assistants", 2)
+    assert first is not None and second is not None
+    # Same positions in two collections share the cache, not their records.
+    assert first.item_json(5) != second.item_json(5)
+    assert first.page_json(0, 3, {}) != second.page_json(0, 3, {})
