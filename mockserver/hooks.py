@@ -37,7 +37,9 @@ DOMAIN_CHECKS: tuple[str, ...] = (
     "unique_ids",
 )
 
-_SPECS: dict[int, Spec] = {}
+# Parsed semantics per loaded document. The document is kept beside its Spec so that an id
+# reused by a later, different document can never return the wrong semantics.
+_SPECS: dict[int, tuple[dict[str, Any], Spec]] = {}
 
 
 class DomainFailure(Failure):
@@ -63,10 +65,10 @@ def caller_from_environment(environ: dict[str, str] | None = None) -> dict[str, 
 
 def _operation(case: Case) -> Operation | None:
     raw = case.operation.schema.raw_schema
-    spec = _SPECS.get(id(raw))
-    if spec is None:
-        spec = _SPECS[id(raw)] = spec_from_document(raw, Path("openapi.yaml"))
-    return spec.operations.get(case.operation.definition.raw.get("operationId", ""))
+    entry = _SPECS.get(id(raw))
+    if entry is None or entry[0] is not raw:
+        entry = _SPECS[id(raw)] = (raw, spec_from_document(raw, Path("openapi.yaml")))
+    return entry[1].operations.get(case.operation.definition.raw.get("operationId", ""))
 
 
 def _query_value(value: Any) -> Any:
