@@ -37,7 +37,7 @@ typecheck: install-test
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest --cov --cov-report=term-missing
+	$(BIN)/pytest -n 2 --cov --cov-report=term-missing
 
 # Benchmarks beside Prism and a Connexion floor; QUICK=1 is a few-second smoke run.
 bench: install

@@ -7,6 +7,7 @@ stderr says why, never a traceback.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -20,8 +21,10 @@ import click
 # about code this command never runs, so it must not greet every user.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
+from mockserver import arguments  # noqa: E402
 from mockserver.app import create_app  # noqa: E402
 from mockserver.fixtures import FixtureError  # noqa: E402
+from mockserver.outcome import DEFAULT_RUN_SEED, EXIT_SIGINT, EXIT_SIGTERM, REPORT_FORMATS  # noqa: E402  # noqa: E402
 from mockserver.settings import (  # noqa: E402
     DEFAULT_COUNT,
     DEFAULT_LOCALE,
@@ -163,7 +166,9 @@ def serve(
 
 EXIT_HELP = """
 Exit codes: 0 the deployment conforms; 1 contract violations were found; 2 the run could not be
-made (bad arguments, unreachable URL, TLS error, invalid spec), with a one-line reason.
+made or tested nothing (bad arguments, unreachable URL, every request refused, invalid spec),
+with a one-line reason; 130 and 143 the run was stopped by SIGINT (Ctrl-C) or SIGTERM, after
+writing the reports with what it had found.
 """
 
 
@@ -172,22 +177,26 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _known_checks() -> set[str]:
-    import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
+    import schemathesis.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
     from schemathesis.checks import CHECKS
 
     import mockserver.hooks  # noqa: F401
 
-    return {check.__name__ for check in CHECKS.get_all()}
+    return set(CHECKS.get_all_names())
 
 
-def _parse_duration(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    try:
-        if text and text[-1] in units:
-            return float(text[:-1]) * units[text[-1]]
-        return float(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a duration like 90s, 10m or 1h") from None
+def _parsed(parse: Any) -> Any:
+    """A click callback from a `ValueError`-raising parser, so bad values are one line, exit 2."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
 
 
 def _target_options(func: Any) -> Any:
@@ -197,6 +206,7 @@ def _target_options(func: Any) -> Any:
                 "--url",
                 envvar="MOCKSERVER_URL",
                 default=None,
+                callback=_parsed(arguments.url),
                 help="Deployment to test. Without it, the in-process mock (no port) is tested. "
                 "[env: MOCKSERVER_URL]",
             ),
@@ -204,7 +214,8 @@ def _target_options(func: Any) -> Any:
                 "--token",
                 envvar="MOCKSERVER_TOKEN",
                 default=None,
-                help="Bearer token; never printed nor written to reports. [env: MOCKSERVER_TOKEN]",
+                help="Bearer token; never printed nor written to reports, and curl lines read it "
+                "from $MOCKSERVER_TOKEN. [env: MOCKSERVER_TOKEN]",
             ),
             click.option(
                 "--org-id",
@@ -214,25 +225,56 @@ def _target_options(func: Any) -> Any:
                 "[env: MOCKSERVER_ORG_ID]",
             ),
             click.option(
+                "--caller-user-id",
+                type=int,
+                default=None,
+                help="The token's user id: `created_by_me` is then checked exactly, not only for "
+                "consistency.",
+            ),
+            click.option(
+                "--caller-organization-id",
+                type=int,
+                default=None,
+                help="The token's organization id, for the tenant check.",
+            ),
+            click.option(
                 "--workers",
                 default=1,
                 show_default=True,
                 type=click.IntRange(1, 64),
                 help="Concurrent Schemathesis workers.",
             ),
-            click.option("--rate-limit", default=None, help="Maximum request rate, e.g. 100/s or 1000/m."),
+            click.option(
+                "--rate-limit",
+                default=None,
+                callback=_parsed(arguments.rate_limit),
+                help="Maximum request rate, e.g. 100/s or 1000/m.",
+            ),
             click.option(
                 "--timeout",
                 default=10.0,
                 show_default=True,
-                type=click.FloatRange(0.1),
-                help="Seconds to wait for each response.",
+                type=click.FloatRange(0.1, 600),
+                help="Seconds for each whole response (headers and body, however slowly sent).",
             ),
             click.option(
-                "--report-dir",
-                type=click.Path(file_okay=False, path_type=Path),
-                default=None,
-                help="Write junit.xml and summary.json here.",
+                "--checks",
+                "checks_",
+                multiple=True,
+                help="Only these checks (repeat or comma-separate); default: all of Schemathesis' "
+                "and the domain checks.",
+            ),
+            click.option(
+                "--include-operation",
+                multiple=True,
+                help="Only these operationIds (repeat or comma-separate).",
+            ),
+            click.option(
+                "--report",
+                "reports",
+                multiple=True,
+                help=f"Also write Schemathesis' reports: {', '.join(REPORT_FORMATS)} (comma-separate). "
+                "html is always written with --report-dir.",
             ),
         ]
     ):
@@ -240,153 +282,250 @@ def _target_options(func: Any) -> Any:
     return func
 
 
-def _finish(outcome: Any, report_dir: Path | None) -> None:
-    from mockserver.outcome import summary_lines, write_reports
+def _selection(checks_: tuple[str, ...], include_operation: tuple[str, ...], reports: tuple[str, ...]) -> Any:
+    checks = _split(checks_)
+    if checks_ and not checks:
+        fail("--checks selects no check")
+    known = _known_checks()
+    unknown = sorted(set(checks) - known)
+    if unknown:
+        fail(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    operations = _split(include_operation)
+    if include_operation and not operations:
+        fail("--include-operation selects no operation")
+    formats = _split(reports)
+    bad = sorted(set(formats) - set(REPORT_FORMATS))
+    if bad:
+        fail(f"unknown report format(s): {', '.join(bad)}; known: {', '.join(REPORT_FORMATS)}")
+    return checks, operations, formats
 
-    for line in summary_lines(outcome):
-        color = "red" if line.startswith(("FAIL", "error")) else None
-        click.secho(line, fg=color)
-    if report_dir is not None:
-        for path in write_reports(outcome, report_dir):
+
+class _Signals:
+    """SIGTERM (CI cancellation, `docker stop`) stops the run like Ctrl-C does, and both are
+    remembered so the exit code says which one it was."""
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+
+    def __enter__(self) -> _Signals:
+        self.previous = {
+            signal.SIGINT: signal.signal(signal.SIGINT, self._handle),
+            signal.SIGTERM: signal.signal(signal.SIGTERM, self._handle),
+        }
+        return self
+
+    def _handle(self, number: int, frame: Any) -> None:
+        first = self.received is None
+        self.received = signal.Signals(number).name
+        if first:
+            # Unwinds the engine in the main thread; Schemathesis stops its workers.
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+def _run_and_report(options: Any, report_dir: Path | None, **hooks: Any) -> None:
+    from mockserver.outcome import summary_lines, write_reports
+    from mockserver.runner import RunError, run
+
+    with _Signals() as signals:
+        try:
+            outcome = run(options, **hooks)
+        except RunError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            # Stopped before the engine started (loading the spec, the preflight).
+            click.secho(f"mockserver: stopped by {signals.received or 'SIGINT'} before testing", err=True)
+            sys.exit(EXIT_SIGTERM if signals.received == "SIGTERM" else EXIT_SIGINT)
+        if signals.received and outcome.interrupted_by in (None, "SIGINT", "time limit"):
+            outcome.interrupted_by = signals.received
+        # Whatever arrives now must not cut the reports short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if report_dir is not None:
+            outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
+        for line in summary_lines(outcome):
+            color = "red" if line.startswith(("FAIL", "error", "Run stopped")) else None
+            click.secho(line, fg=color)
+        for path in outcome.reports:
             click.echo(f"Report: {path}")
     sys.exit(outcome.exit_code)
 
 
-def _run_or_fail(options: Any, **hooks: Any) -> Any:
-    from mockserver.runner import RunError, run
-
-    try:
-        return run(options, **hooks)
-    except RunError as exc:
-        fail(str(exc))
+def _caller(user_id: int | None, organization_id: int | None) -> dict[str, Any]:
+    caller: dict[str, Any] = {}
+    if user_id is not None:
+        caller["user_id"] = user_id
+    if organization_id is not None:
+        caller["organization_id"] = organization_id
+    return caller
 
 
 @main.command(epilog=EXIT_HELP)
 @_target_options
 @click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write junit.xml, summary.json and the HTML report here.",
+)
+@click.option(
     "--max-examples",
     default=25,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 100_000),
     help="Generated cases per operation and phase.",
 )
 @click.option(
+    "--max-duration",
+    default=None,
+    callback=_parsed(arguments.duration),
+    help="Stop the whole run after this long (90s, 10m, 1h30m); what was found is reported.",
+)
+@click.option(
     "--seed",
-    default=20231107,
+    default=DEFAULT_RUN_SEED,
     show_default=True,
     type=int,
     help="Same deployment and seed: same cases, same verdict.",
-)
-@click.option(
-    "--checks",
-    "checks_",
-    multiple=True,
-    help="Only these checks (repeat or comma-separate); default: all of Schemathesis' and the domain checks.",
-)
-@click.option(
-    "--include-operation", multiple=True, help="Only these operationIds (repeat or comma-separate)."
 )
 def contract(
     url: str | None,
     token: str | None,
     org_id: str | None,
+    caller_user_id: int | None,
+    caller_organization_id: int | None,
     workers: int,
     rate_limit: str | None,
     timeout: float,
-    report_dir: Path | None,
-    max_examples: int,
-    seed: int,
     checks_: tuple[str, ...],
     include_operation: tuple[str, ...],
+    reports: tuple[str, ...],
+    report_dir: Path | None,
+    max_examples: int,
+    max_duration: float | None,
+    seed: int,
 ) -> None:
     """Test a deployment (or the mock) against openapi.yaml: types, status codes, auth, and what
     the parameters mean (page sizes, continuity, filters, scoping, parent references, repeatable
     reads, timestamp order, unique ids)."""
     from mockserver.runner import RunOptions
 
-    checks = _split(checks_)
-    unknown = sorted(set(checks) - _known_checks())
-    if unknown:
-        fail(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(sorted(_known_checks()))}")
+    checks, operations, formats = _selection(checks_, include_operation, reports)
     options = RunOptions(
         url=url,
         token=token,
         org_id=org_id,
+        caller=_caller(caller_user_id, caller_organization_id),
         max_examples=max_examples,
         seed=seed,
         workers=workers,
         rate_limit=rate_limit,
         timeout=timeout,
         checks=checks,
-        include_operations=_split(include_operation),
+        include_operations=operations,
+        max_time=max_duration,
+        reports=tuple(dict.fromkeys(("html", *formats))) if report_dir else (),
+        report_dir=report_dir,
     )
-    _finish(_run_or_fail(options), report_dir)
+    _run_and_report(options, report_dir)
+
+
+# Progress off a terminal: one line this often, so a 30-minute CI job logs about 40 lines.
+LOG_PROGRESS_EVERY = 45.0
 
 
 @main.command(epilog=EXIT_HELP)
 @_target_options
-@click.option("--duration", default="10m", show_default=True, help="Time box: 90s, 10m, 1h.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports") / "fuzz",
+    show_default=True,
+    help="Write junit.xml, summary.json, the HTML report and the Hypothesis database here.",
+)
+@click.option(
+    "--duration",
+    default="10m",
+    show_default=True,
+    callback=_parsed(arguments.duration),
+    help="Time box: 90s, 10m, 1h30m.",
+)
+@click.option(
+    "--max-examples",
+    default=None,
+    type=click.IntRange(1, 100_000),
+    help="Stop after this many examples per operation instead of at the time box (e.g. a smoke run).",
+)
 @click.option("--seed", default=None, type=int, help="Replay a run: the seed it printed.")
 def fuzz(
     url: str | None,
     token: str | None,
     org_id: str | None,
+    caller_user_id: int | None,
+    caller_organization_id: int | None,
     workers: int,
     rate_limit: str | None,
     timeout: float,
-    report_dir: Path | None,
-    duration: str,
+    checks_: tuple[str, ...],
+    include_operation: tuple[str, ...],
+    reports: tuple[str, ...],
+    report_dir: Path,
+    duration: float,
+    max_examples: int | None,
     seed: int | None,
 ) -> None:
-    """Hunt for anything the API does wrong until the time box ends or Ctrl-C; report each distinct
-    failure once, with a curl line to reproduce it."""
+    """Hunt for anything the API does wrong until the time box ends, SIGTERM or Ctrl-C: every
+    operation, valid and invalid data, on after each failure; each distinct failure is reported
+    once with a count and a curl line to reproduce it."""
     import random
 
     from mockserver.runner import RunOptions
 
-    seconds = _parse_duration(duration)
+    checks, operations, formats = _selection(checks_, include_operation, reports)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-    report_dir = report_dir or Path("reports") / "fuzz"
     click.echo(
-        f"Fuzzing {url or 'the in-process mock'} for {duration} with seed {seed} "
-        f"(replay with --seed {seed}); Ctrl-C stops and keeps what was found."
+        f"Fuzzing {url or 'the in-process mock'} for {_clock(duration)} with seed {seed} "
+        f"(replay with --seed {seed} --report-dir {report_dir}); Ctrl-C stops and keeps what was found."
     )
     options = RunOptions(
         url=url,
         token=token,
         org_id=org_id,
-        max_examples=100_000,
+        caller=_caller(caller_user_id, caller_organization_id),
+        max_examples=max_examples or 1_000_000,
         seed=seed,
         workers=workers,
         rate_limit=rate_limit,
         timeout=timeout,
-        phases=("coverage", "fuzzing"),
-        max_time=max(1.0, seconds),
+        checks=checks,
+        include_operations=operations,
+        mode="fuzz",
+        max_time=duration,
         database=report_dir / "hypothesis",
+        reports=tuple(dict.fromkeys(("html", *formats))),
+        report_dir=report_dir,
     )
     tty = sys.stdout.isatty()
-    state: dict[str, Any] = {"phase": "starting", "found": 0}
+    state = {"cases": 0, "found": 0}
     started = time.monotonic()
 
     def progress(line: str) -> None:
-        state["phase"] = line
-        if not tty:
-            click.echo(line)
+        state["cases"] += 1
 
     def found(finding: Any) -> None:
-        state["found"] = int(state["found"]) + 1
+        state["found"] += 1
         click.echo(
-            ("\r\033[K" if tty else "") + f"found [{finding.check}] {finding.operation}: "
-            f"{finding.title}\n  {finding.curl}"
+            ("\r\033[K" if tty else "") + f"found [{finding.check}] {finding.operation}: {finding.title}"
         )
 
     def heartbeat(stop: threading.Event) -> None:
-        # The engine reports per operation and phase, which can be minutes apart; a heartbeat
-        # shows the run is alive: every second in place on a terminal, every minute otherwise.
-        while not stop.wait(1.0 if tty else 60.0):
-            elapsed = int(time.monotonic() - started)
+        # Live in place on a terminal; off a terminal one plain line every LOG_PROGRESS_EVERY s.
+        while not stop.wait(1.0 if tty else LOG_PROGRESS_EVERY):
             line = (
-                f"[{elapsed // 60:02d}:{elapsed % 60:02d} of {duration}] {state['phase']}; "
+                f"[{_clock(time.monotonic() - started)} of {_clock(duration)}] {state['cases']} scenarios, "
                 f"{state['found']} distinct failures so far"
             )
             click.echo(f"\r\033[K{line}" if tty else line, nl=not tty)
@@ -395,18 +534,33 @@ def fuzz(
     ticker = threading.Thread(target=heartbeat, args=(stop,), daemon=True)
     ticker.start()
     try:
-        outcome = _run_or_fail(options, on_event=progress, on_finding=found)
+        _run_and_report(options, report_dir, on_event=progress, on_finding=found)
     finally:
         stop.set()
-        ticker.join()
-    if tty:
-        click.echo()
-    _finish(outcome, report_dir)
+        if tty:
+            click.echo()
 
 
-@main.command(epilog=EXIT_HELP)
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return (
+        f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+        if whole >= 3600
+        else (f"{whole // 60:02d}:{whole % 60:02d}")
+    )
+
+
+@main.command(
+    epilog="Exit codes: 0 valid; 1 violations found; 2 could not validate (missing file, bad option)."
+)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--operation", default=None, help="operationId a FILE belongs to (default: inferred).")
+@click.option(
+    "--status",
+    default=None,
+    type=click.IntRange(100, 599),
+    help="The response status a FILE was captured with (default 200): error bodies are checked too.",
+)
 @click.option(
     "--fixtures",
     "fixtures_dir",
@@ -414,8 +568,11 @@ def fuzz(
     default=None,
     help="Fixtures directory to validate (default: the bundled one).",
 )
-def validate(files: tuple[Path, ...], operation: str | None, fixtures_dir: Path | None) -> None:
-    """Validate openapi.yaml, every example in it, the fixtures, and any captured JSON response.
+def validate(
+    files: tuple[Path, ...], operation: str | None, status: int | None, fixtures_dir: Path | None
+) -> None:
+    """Validate openapi.yaml, every example in it, the fixtures, and any captured JSON response:
+    its schema and, for a list, the domain rules (parent references, timestamp order, unique ids).
 
     Files under fixtures/drift/ hold documentation drift; they are listed with their violations
     and do not fail the run unless named as FILE.
@@ -427,6 +584,13 @@ def validate(files: tuple[Path, ...], operation: str | None, fixtures_dir: Path 
     if problems:
         fail(str(problems[0]))
     spec = validation.load(settings.spec_path)
+    for path in files:
+        try:
+            validation.read_captured(path)
+        except validation.Unreadable as exc:
+            fail(str(exc))
+    if status is not None and not files:
+        fail("--status applies to a captured FILE; none was given")
     click.echo(f"{settings.spec_path.name}: valid OpenAPI {spec.document['openapi']}")
     count, example_problems = validation.check_examples(spec)
     click.echo(f"{settings.spec_path.name}: {count} examples, {len(example_problems)} invalid")
@@ -441,8 +605,8 @@ def validate(files: tuple[Path, ...], operation: str | None, fixtures_dir: Path 
             click.echo(f"  {problem.path}: {problem.message}")
     for path in files:
         try:
-            chosen, found = validation.check_file(path, spec, operation)
-        except SpecError as exc:
+            chosen, found = validation.check_file(path, spec, operation, status)
+        except (SpecError, validation.Unreadable) as exc:
             fail(str(exc))
         click.echo(
             f"{path}: {'valid' if not found else f'{len(found)} violations'}"

@@ -23,6 +23,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from mockserver import limits
+from mockserver.checks import DomainViolation, check_timestamps
 from mockserver.dataset import GENERATED_ID_BASE
 from mockserver.identities import Directory, Organization, User
 from mockserver.spec import Operation, Spec
@@ -72,14 +74,20 @@ def pointer(path: Iterable[Any]) -> str:
 
 
 def _read_json(path: Path, root: Path) -> Any:
+    """A fixture file, bounded: regular files only, size, depth and numbers within limits."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = limits.read_regular_file(path)
+        data.decode("utf-8")
+        return limits.loads(data)
     except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(f"{_display(path, root)}: cannot read: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FixtureError(f"{_display(path, root)}: cannot read: {reason}") from None
+    except limits.JsonLimitError as exc:
+        raise FixtureError(f"{_display(path, root)}: {exc.pointer}: {exc.message}") from None
     except json.JSONDecodeError as exc:
         raise FixtureError(
             f"{_display(path, root)}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from exc
+        ) from None
 
 
 def _display(path: Path, root: Path) -> str:
@@ -200,6 +208,11 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
             )
         for problem_at, message in _parent_id_problems(data, array_schema, [], None):
             raise FixtureError(f"{where}: {pointer(problem_at)}: {message}")
+        try:
+            # The same rule the contract checks apply to a served page (`x-not-before`).
+            check_timestamps(operation, data)
+        except DomainViolation as violation:
+            raise FixtureError(f"{where}: {violation.message}") from None
         if target.tenant is not None and target.tenant not in slugs:
             raise FixtureError(f"{where}: unknown organization slug {target.tenant!r} in the path")
         for i, record in enumerate(data):

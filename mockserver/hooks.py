@@ -5,13 +5,15 @@ Importing this module registers them, so they run wherever Schemathesis does:
 tests that call `case.call_and_validate()`.
 
 The caller's identity is unknown to a generic run; where it matters (`$caller.user_id`) the
-checks demand consistency instead, unless `MOCKSERVER_CALLER_USER_ID` and
-`MOCKSERVER_CALLER_ORGANIZATION_ID` name it.
+checks demand consistency instead, unless the run binds it to its schema with `bind_caller`
+(`mockserver contract --caller-user-id`).
+
+Extra requests (the next page, a repeat) are derived cases sent with `Case.call`, Schemathesis'
+public API, so they take the run's transport, headers and timeout.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,27 +42,40 @@ DOMAIN_CHECKS: tuple[str, ...] = (
 # Parsed semantics per loaded document. The document is kept beside its Spec so that an id
 # reused by a later, different document can never return the wrong semantics.
 _SPECS: dict[int, tuple[dict[str, Any], Spec]] = {}
+# The caller's identity bound to a loaded document by the run that loaded it (newest last).
+_CALLERS: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+_MAX_BINDINGS = 32
+
+
+def bind_caller(schema: Any, caller: dict[str, Any]) -> None:
+    """Tell the checks who the run's token belongs to (`user_id`, `organization_id`)."""
+    raw = schema.raw_schema
+    _CALLERS.pop(id(raw), None)
+    _CALLERS[id(raw)] = (raw, dict(caller))
+    while len(_CALLERS) > _MAX_BINDINGS:
+        _CALLERS.pop(next(iter(_CALLERS)))
+
+
+def _caller(case: Case) -> dict[str, Any]:
+    raw = case.operation.schema.raw_schema
+    entry = _CALLERS.get(id(raw))
+    return entry[1] if entry is not None and entry[0] is raw else {}
 
 
 class DomainFailure(Failure):
     code = "MS901"
     kind_title = "Contract semantics violated"
 
+    def __init__(self, *, compared: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Each request the rule compared, as a curl line and what came back.
+        self.compared = compared
+
     @property
     def _unique_key(self) -> str:
         # Schemathesis keeps one failure per class and operation by default; each domain rule
         # is a distinct finding, so the rule's title is part of the identity.
         return self.title
-
-
-def caller_from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    environ = dict(os.environ) if environ is None else environ
-    caller: dict[str, Any] = {}
-    for attr in ("user_id", "organization_id"):
-        raw = environ.get(f"MOCKSERVER_CALLER_{attr.upper()}")
-        if raw:
-            caller[attr] = int(raw) if raw.isdigit() else raw
-    return caller
 
 
 def _operation(case: Case) -> Operation | None:
@@ -77,22 +92,42 @@ def _query_value(value: Any) -> Any:
     return str(value) if isinstance(value, int) else value
 
 
-def _send(ctx: Any, case: Case, query: dict[str, Any]) -> Response:
-    probe = case.operation.Case(
-        path_parameters=dict(case.path_parameters or {}),
-        query={k: _query_value(v) for k, v in query.items()},
-        headers=dict(case.headers or {}),
-    )
-    kwargs = dict(ctx.internals.transport_kwargs or {})
-    if case.operation.app is not None:
-        kwargs.setdefault("app", case.operation.app)
-    ctx.internals.record_case(parent_id=case.id, case=probe)
-    response: Response = case.operation.schema.transport.send(probe, **kwargs)
-    ctx.internals.record_response(case_id=probe.id, response=response)
-    return response
+class Probes:
+    """The extra requests one check sends, remembered so a failure can show each of them."""
+
+    def __init__(self, case: Case, response: Response) -> None:
+        self.case = case
+        self.response = response
+        self.sent: list[tuple[Any, Response]] = []
+
+    def include_checked(self) -> None:
+        """Show the checked request itself among the compared ones."""
+        self.sent.insert(0, (self.case, self.response))
+
+    def send(self, query: dict[str, Any]) -> Response:
+        case = self.case
+        probe = case.operation.Case(
+            path_parameters=dict(case.path_parameters or {}),
+            query={k: _query_value(v) for k, v in query.items()},
+            headers=dict(case.headers or {}),
+        )
+        headers = case.operation.schema.config.headers_for(operation=case.operation)
+        response: Response = probe.call(headers=dict(headers or {}))
+        self.sent.append((probe, response))
+        return response
+
+    def described(self) -> tuple[str, ...]:
+        """Each request as a curl line (credentials filtered as in every report) and its answer."""
+        lines = []
+        headers = dict(self.case.operation.schema.config.headers_for(operation=self.case.operation) or {})
+        for probe, response in self.sent:
+            ids = checks._ids(checks._items(response) or [])
+            shown = f"ids {ids}" if len(ids) <= 30 else f"{len(ids)} ids {ids[:30]}..."
+            lines.append(f"{probe.as_curl_command(headers=headers)}\n  -> {response.status_code}, {shown}")
+        return tuple(lines)
 
 
-Rule = Callable[[Any, Case, Operation, dict[str, Any], list[Any]], None]
+Rule = Callable[["Probes", Case, Operation, dict[str, Any], list[Any]], None]
 
 
 def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
@@ -109,14 +144,16 @@ def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
             return None
         if items is None or not checks._window_is_valid(operation, params):
             return None
+        probes = Probes(case, response)
         try:
-            rule(ctx, case, operation, params, items)
+            rule(probes, case, operation, params, items)
         except checks.DomainViolation as violation:
             raise DomainFailure(
                 operation=case.operation.label,
                 title=violation.title,
                 message=violation.message,
                 case_id=case.id,
+                compared=probes.described(),
             ) from None
         return True
 
@@ -126,50 +163,59 @@ def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
 
 
 def page_size_within_limit(
-    ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
 ) -> None:
     """A page never holds more items than its size parameter asks for."""
     checks.check_page_size(op, params, items)
 
 
-def pages_continue(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def pages_continue(
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+) -> None:
     """Consecutive pages continue each other: no overlap, no gap (fetches the pages it needs)."""
 
     def fetch(query: dict[str, Any]) -> list[Any] | None:
-        return checks._items(_send(ctx, case, query))
+        return checks._items(probes.send(query))
 
     checks.check_continuity(op, params, fetch)
 
 
-def filters_hold(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def filters_hold(probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
     """Every item satisfies every filter the request switched on."""
-    checks.check_filters(op, params, items, caller_from_environment())
+    checks.check_filters(op, params, items, _caller(case))
 
 
-def single_tenant(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def single_tenant(
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+) -> None:
     """One page is one organization's."""
-    checks.check_tenant(op, items, caller_from_environment())
+    checks.check_tenant(op, items, _caller(case))
 
 
 def children_reference_parent(
-    ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
 ) -> None:
     """Child records (`x-parent-id`) point at the object that holds them."""
     checks.check_parent_references(op, items)
 
 
-def repeatable_reads(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def repeatable_reads(
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+) -> None:
     """The same request twice gives the same answer."""
-    again = checks._items(_send(ctx, case, dict(case.query or {})))
+    probes.include_checked()
+    again = checks._items(probes.send(dict(case.query or {})))
     checks.check_repeatable(items, again)
 
 
-def timestamps_ordered(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def timestamps_ordered(
+    probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
+) -> None:
     """A timestamp marked `x-not-before: other` is never earlier than `other`."""
     checks.check_timestamps(op, items)
 
 
-def unique_ids(ctx: Any, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
+def unique_ids(probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
     """No id appears twice in a page."""
     checks.check_unique_ids(items)
 
@@ -186,4 +232,4 @@ for _rule in (
 ):
     schemathesis.check(_domain_check(_rule))
 
-__all__ = ["DOMAIN_CHECKS", "DomainFailure", "caller_from_environment"]
+__all__ = ["DOMAIN_CHECKS", "DomainFailure", "bind_caller"]

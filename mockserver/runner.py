@@ -1,37 +1,70 @@
 """Running Schemathesis (its own checks plus ours) against the mock or any deployment.
 
 The CLI turns options into a `RunOptions`; this module builds the Schemathesis schema, consumes
-the engine's events into a `RunOutcome`, and never prints.
+the engine's events into a `RunOutcome` (and into Schemathesis' own report writers), and never
+prints.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.config import FuzzConfig, ReportFormat, SanitizationConfig
 from schemathesis.engine import events, from_schema
+from schemathesis.openapi.checks import JsonSchemaError
 
 import mockserver.hooks  # noqa: F401  (registers the domain checks)
-from mockserver.app import create_app
 from mockserver.fixtures import schema_errors
-from mockserver.outcome import Finding, RunOutcome, redact
+from mockserver.hooks import DomainFailure, bind_caller
+from mockserver.outcome import DEFAULT_RUN_SEED, TOKEN_VARIABLE, Finding, RunOutcome, redact
+from mockserver.relay import Relay, ResponseRefused
 from mockserver.resources import default_spec_path
-from mockserver.settings import Settings
 from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
 
-DEFAULT_SEED = 20231107
+DEFAULT_SEED = DEFAULT_RUN_SEED
 IN_PROCESS = "in-process mock"
 # The bundled mock's identities, so the in-process run can check `$caller` rules exactly.
 IN_PROCESS_TOKEN = "dev-token"
 IN_PROCESS_ORG = "org_demo"
+IN_PROCESS_CALLER = {"user_id": 1, "organization_id": 1}
+# A redirect chain longer than this is a loop, reported once rather than followed 30 times.
+MAX_REDIRECTS = 5
+_REPORT_PATHS = {
+    "har": "har.json",
+    "vcr": "vcr.yaml",
+    "ndjson": "events.ndjson",
+    "pytest": "test_reproduce.py",
+    "html": "html",
+}
+# Checks that Schemathesis 4.32.5's fuzz engine cannot run: `ignored_auth` records its extra
+# requests into the scenario while the engine iterates it ("dictionary changed size during
+# iteration"). The contract run applies it.
+NOT_IN_FUZZ_MODE = ("ignored_auth",)
+# Only credentials are redacted in Schemathesis' reports: a `next_page_token` is no secret.
+CREDENTIAL_KEYS = (
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "api-key",
+    "api_key",
+    "apikey",
+    "password",
+    "passwd",
+)
 
 
 class RunError(Exception):
@@ -51,9 +84,18 @@ class RunOptions:
     checks: tuple[str, ...] = ()
     include_operations: tuple[str, ...] = ()
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")
+    # Whole-run limit in seconds (contract), or the time box (fuzz).
     max_time: float | None = None
+    # "contract" runs Schemathesis' phases once; "fuzz" keeps drawing across every operation,
+    # both modes, after failures too, until the time box ends.
+    mode: str = "contract"
     database: Path | None = None
     spec_path: Path = field(default_factory=default_spec_path)
+    # Who the token belongs to (`user_id`, `organization_id`), for `$caller` rules.
+    caller: dict[str, Any] = field(default_factory=dict)
+    # Schemathesis report formats to write into `report_dir` besides junit.xml and summary.json.
+    reports: tuple[str, ...] = ()
+    report_dir: Path | None = None
     # The ASGI app tested in-process when `url` is None; default: the bundled mock.
     app: Any = None
 
@@ -63,42 +105,67 @@ class RunOptions:
 
 
 def preflight(url: str, timeout: float) -> None:
-    """Fail fast, in one line, when the deployment cannot be reached at all."""
+    """Fail fast, in one line, when the deployment cannot be reached: a status line and headers
+    within `timeout` in total, however slowly they drip. The body is not read."""
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(timeout=timeout) as client, client.stream("GET", url):
+            pass
+
     try:
-        httpx.get(url, timeout=timeout)
-    except httpx.TimeoutException as exc:
-        raise RunError(f"{url}: no response within {timeout:g}s ({type(exc).__name__})") from None
+        asyncio.run(asyncio.wait_for(probe(), timeout))
+    except (TimeoutError, httpx.TimeoutException):
+        raise RunError(f"{url}: no response within {timeout:g}s") from None
     except httpx.ConnectError as exc:
         raise RunError(f"{url}: cannot connect ({exc})") from None
     except httpx.HTTPError as exc:
-        raise RunError(f"{url}: {exc}") from None
+        raise RunError(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
+def _in_process_app() -> Any:
+    # Imported here: the checker does not depend on the mock unless asked to test it.
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    return create_app(Settings())
 
 
 def build_schema(options: RunOptions) -> Any:
     schema: Any
     try:
-        if options.url is None:
-            for name in ("connexion", "uvicorn.error"):
-                # Connexion logs every rejected request; the run reports what matters.
-                logging.getLogger(name).setLevel(logging.ERROR)
-            app = options.app if options.app is not None else create_app(Settings())
-            schema = schemathesis.openapi.from_path(options.spec_path)
-            schema.app = app
-        else:
-            schema = schemathesis.openapi.from_path(options.spec_path)
-            schema.config.update(base_url=options.url.rstrip("/"))
+        schema = schemathesis.openapi.from_path(options.spec_path)
     except Exception as exc:  # Schemathesis raises several types for unreadable specs
         raise RunError(f"cannot load the spec: {str(exc).splitlines()[0]}") from None
-    token = options.token or (IN_PROCESS_TOKEN if options.url is None else None)
-    org_id = options.org_id or (IN_PROCESS_ORG if options.url is None else None)
+    if options.url is None:
+        for name in ("connexion", "uvicorn.error"):
+            # Connexion logs every rejected request; the run reports what matters.
+            logging.getLogger(name).setLevel(logging.ERROR)
+        schema.app = options.app if options.app is not None else _in_process_app()
+    else:
+        base = options.url.rstrip("/")
+        parts = urlsplit(base)
+        schema.config.update(base_url=base)
+        # Requests keep the deployment's URL; the relay bounds each response (see relay.py).
+        schema.app = Relay(f"{parts.scheme}://{parts.netloc}")
+    in_process = options.url is None
+    token = options.token or (IN_PROCESS_TOKEN if in_process else None)
+    org_id = options.org_id or (IN_PROCESS_ORG if in_process else None)
     config = schema.config
     config.update(
         headers={"Authorization": f"Bearer {token}"} if token else None,
         workers=options.workers,
         rate_limit=options.rate_limit,
         request_timeout=options.timeout,
+        max_redirects=MAX_REDIRECTS,
         parameters={"org_id": org_id} if org_id else None,
+        continue_on_failure=options.mode == "fuzz",
     )
+    config.output.sanitization = SanitizationConfig(
+        keys_to_sanitize=CREDENTIAL_KEYS, sensitive_markers=("authorization", "password", "cookie")
+    )
+    # Schemathesis' fuzz engine validates the recorded response, which it cuts at 1 MiB by
+    # default: a page of 300 assistants then reads as invalid JSON. Keep whole bodies.
+    config.output.truncation.max_recorded_payload_size = 0
     config.seed = options.seed
     config.generation.update(
         modes=list(GenerationMode),
@@ -107,12 +174,23 @@ def build_schema(options: RunOptions) -> Any:
         database=str(options.database) if options.database else "none",
     )
     config.phases.update(phases=list(options.phases))
-    if options.checks:
-        config.checks.update(included_check_names=list(options.checks))
-    if options.max_time is not None:
-        config.max_time = int(options.max_time)
+    checks = list(options.checks)
+    if options.mode == "fuzz":
+        refused = sorted(set(checks) & set(NOT_IN_FUZZ_MODE))
+        if refused:
+            raise RunError(f"{', '.join(refused)} cannot run in fuzz mode; `mockserver contract` runs it")
+        if not checks:
+            from schemathesis.checks import CHECKS
+
+            checks = [name for name in CHECKS.get_all_names() if name not in NOT_IN_FUZZ_MODE]
+    if checks:
+        config.checks.update(included_check_names=checks)
+    if options.max_time is not None and options.mode == "contract":
+        config.max_time = max(1, int(options.max_time))
     if options.include_operations:
         schema = schema.include(operation_id=list(options.include_operations))
+    caller = options.caller or (IN_PROCESS_CALLER if in_process and not options.token else {})
+    bind_caller(schema, caller)
     return schema
 
 
@@ -141,7 +219,7 @@ def explain_schema_violation(spec: Spec, label: str, response: Any) -> str | Non
         return None
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     errors = schema_errors(body, resolve_refs(media["schema"], spec.document))
     if not errors:
@@ -153,45 +231,162 @@ def explain_schema_violation(spec: Spec, label: str, response: Any) -> str | Non
 
 
 def _message(failure: Any, spec: Spec, label: str, response: Any) -> str:
-    path = getattr(failure, "instance_path", None)
-    raw = getattr(failure, "_raw_message", None)
-    if path is not None and raw:
+    if isinstance(failure, JsonSchemaError):
         precise = explain_schema_violation(spec, label, response)
         if precise is not None:
             return precise
-        return "/" + "/".join(str(p) for p in path) + f": {raw}"
+        return "/" + "/".join(str(p) for p in failure.instance_path) + f": {failure.message}"
     return str(failure.message or failure.title)
 
 
-def _collect(
-    outcome: RunOutcome,
-    recorder: Any,
-    spec: Spec,
-    secrets: tuple[str, ...],
-    on_finding: Callable[[Finding], None] | None,
-) -> None:
-    label = recorder.label
-    outcome.cases[label] = outcome.cases.get(label, 0) + len(recorder.cases)
-    for case_id, nodes in recorder.checks.items():
-        for node in nodes:
-            failed = node.failure_info is not None
-            outcome.record(label, node.name, passed=not failed)
-            if not failed:
-                continue
-            info = node.failure_info
-            interaction = recorder.interactions.get(info.failure.case_id or case_id)
-            response = interaction.response if interaction is not None else None
+def reproducible(curl: str, token: str | None) -> str:
+    """A curl line that works when pasted: the filtered credential becomes `$MOCKSERVER_TOKEN`."""
+    if token is None:
+        return curl
+    return curl.replace(
+        "-H 'Authorization: [Filtered]'", f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"'
+    ).replace("-H 'authorization: [Filtered]'", f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"')
+
+
+@dataclass
+class _Collector:
+    outcome: RunOutcome
+    spec: Spec
+    options: RunOptions
+    token: str | None
+    on_finding: Callable[[Finding], None] | None
+
+    def scenario(self, recorder: Any, elapsed: float) -> None:
+        secrets = self.options.secrets
+        labels: dict[str, str] = {}
+        for case_id, node in recorder.cases.items():
+            case = node.value
+            label = case.operation.label
+            labels[case_id] = label
+            self.outcome.cases[label] = self.outcome.cases.get(label, 0) + 1
+            positive = case.meta is None or case.meta.generation.mode.is_positive
+            interaction = recorder.interactions.get(case_id)
+            if positive and interaction is not None and interaction.response is not None:
+                self.outcome.statuses.setdefault(label, Counter())[interaction.response.status_code] += 1
+        for label in set(labels.values()):
+            self.outcome.seconds[label] = self.outcome.seconds.get(label, 0.0) + elapsed / len(
+                set(labels.values())
+            )
+        for case_id, nodes in recorder.checks.items():
+            label = labels.get(case_id, recorder.label)
+            for node in nodes:
+                failed = node.failure_info is not None
+                self.outcome.record(label, node.name, passed=not failed)
+                if failed:
+                    self._finding(recorder, case_id, label, node, secrets)
+
+    def _finding(self, recorder: Any, case_id: str, label: str, node: Any, secrets: tuple[str, ...]) -> None:
+        info = node.failure_info
+        failure = info.failure
+        interaction = recorder.interactions.get(failure.case_id or case_id)
+        response = interaction.response if interaction is not None else None
+        compared = failure.compared if isinstance(failure, DomainFailure) else ()
+        finding = Finding(
+            operation=label,
+            check=node.name,
+            title=redact(str(failure.title), secrets),
+            message=redact(_message(failure, self.spec, label, response), secrets),
+            curl=redact(reproducible(info.code_sample, self.token), secrets),
+            status=response.status_code if response is not None else None,
+            excerpt=_excerpt(response, secrets),
+            compared=tuple(redact(reproducible(line, self.token), secrets) for line in compared),
+        )
+        if self.outcome.add_finding(finding) and self.on_finding is not None:
+            self.on_finding(finding)
+
+    def error(self, event: Any) -> None:
+        secrets = self.options.secrets
+        value = event.value
+        label = event.label or "run"
+        if isinstance(value, ResponseRefused):
+            # The deployment sent something no client should accept: a violation, not a run error.
             finding = Finding(
                 operation=label,
-                check=node.name,
-                title=redact(str(info.failure.title), secrets),
-                message=redact(_message(info.failure, spec, label, response), secrets),
-                curl=redact(info.code_sample, secrets),
-                status=response.status_code if response is not None else None,
-                excerpt=_excerpt(response, secrets),
+                check="bounded_response",
+                title=type(value).__name__.replace("Response", "Response ").replace("Too", "too "),
+                message=redact(str(value), secrets),
+                curl=redact(reproducible(event.info.code_sample or "", self.token), secrets),
+                status=None,
+                excerpt="",
             )
-            if outcome.add_finding(finding) and on_finding is not None:
-                on_finding(finding)
+            self.outcome.record(label, "bounded_response", passed=False)
+            if self.outcome.add_finding(finding) and self.on_finding is not None:
+                self.on_finding(finding)
+            return
+        text = str(value).strip().splitlines()
+        self.outcome.errors[redact(f"{label}: {text[0] if text else type(value).__name__}", secrets)] += 1
+
+
+def _selected(spec: Spec, options: RunOptions) -> list[str]:
+    """The operations the run covers, as Schemathesis labels; an empty selection is an error."""
+    known = {op.operation_id: f"{op.method.upper()} {op.path}" for op in spec.operations.values()}
+    if not options.include_operations:
+        return sorted(known.values())
+    unknown = [name for name in options.include_operations if name not in known]
+    if unknown:
+        raise RunError(
+            f"--include-operation selects nothing for {', '.join(repr(n) for n in unknown)} "
+            f"(operationIds: {', '.join(sorted(known))})"
+        )
+    return sorted(known[name] for name in options.include_operations)
+
+
+def _why_untested(outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, token: str | None) -> str:
+    statuses = outcome.statuses.get(label, Counter())
+    if not statuses:
+        return f"{label} got no response to a valid request"
+    shown = ", ".join(f"{code} x{n}" for code, n in statuses.most_common())
+    if set(statuses) <= {401, 403}:
+        code = statuses.most_common(1)[0][0]
+        hint = "is --token right?" if token else "no --token was given"
+        return f"every request to {label} was answered {code}: {hint}"
+    tenant = next(
+        (
+            op.tenant.parameter
+            for op in spec.operations.values()
+            if f"{op.method.upper()} {op.path}" == label and op.tenant.parameter
+        ),
+        None,
+    )
+    org_id = options.org_id or (IN_PROCESS_ORG if options.url is None else None)
+    if tenant and set(statuses) <= {404} and org_id:
+        return f"{label} answered 404 for org {org_id!r}: is --org-id right?"
+    if tenant and not org_id:
+        return f"{label} never answered 2xx ({shown}): give the organization with --org-id"
+    return f"{label} never answered 2xx to a valid request ({shown})"
+
+
+def _report_handlers(schema: Any, options: RunOptions) -> tuple[list[Any], Any, list[Path]]:
+    """Schemathesis' own report writers for the formats asked for, fed the same events."""
+    if not options.reports or options.report_dir is None:
+        return [], None, []
+    from schemathesis.cli.commands.run.context import ExecutionContext
+    from schemathesis.cli.executor import initialize_report_handlers
+
+    directory = options.report_dir
+    paths = {f"{name}_path": str(directory / _REPORT_PATHS[name]) for name in options.reports}
+    schema.config.reports.update(
+        formats=[ReportFormat(name) for name in options.reports], directory=directory, **paths
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    handlers = initialize_report_handlers(config=schema.config, args=[], params={})
+    written = [directory / _REPORT_PATHS[name] for name in options.reports]
+    return handlers, ExecutionContext(config=schema.config), written
+
+
+def _events(schema: Any, options: RunOptions, location: str) -> Iterator[Any]:
+    from schemathesis.cli.events import LoadingFinished, LoadingStarted
+
+    started = LoadingStarted(location=location)
+    yield started
+    yield LoadingFinished.from_schema(
+        schema, location=location, start_time=started.timestamp, base_url=options.url or "http://testserver"
+    )
 
 
 def run(
@@ -201,38 +396,74 @@ def run(
     on_finding: Callable[[Finding], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> RunOutcome:
-    if options.url is not None:
-        preflight(options.url, options.timeout)
-    schema = build_schema(options)
     try:
         spec = load_spec(options.spec_path)
     except SpecError as exc:
         raise RunError(str(exc)) from None
+    selected = _selected(spec, options)
+    if options.url is not None:
+        preflight(options.url, options.timeout)
+    schema = build_schema(options)
+    token = options.token or (IN_PROCESS_TOKEN if options.url is None else None)
     target = options.url or (IN_PROCESS if options.app is None else "in-process app")
     outcome = RunOutcome(seed=options.seed, target=target)
+    from schemathesis.checks import CHECKS
+
+    names = set(CHECKS.get_all_names()) - (set(NOT_IN_FUZZ_MODE) if options.mode == "fuzz" else set())
+    outcome.selected_checks = tuple(sorted(options.checks or names))
+    collector = _Collector(outcome, spec, options, token, on_finding)
+    handlers, context, outcome.reports = _report_handlers(schema, options)
     started = time.monotonic()
-    stream = from_schema(schema).execute()
+    engine = from_schema(schema)
+    if options.mode == "fuzz":
+        stream = engine.fuzz(FuzzConfig(max_time=max(1, int(options.max_time or 60))))
+    else:
+        stream = engine.execute()
+
+    def feed(event: Any) -> None:
+        if context is None:
+            return
+        context.on_event(event)
+        for handler in handlers:
+            handler.handle_event(context, event)
+
+    for handler in handlers:
+        handler.start(context)
+    for event in _events(schema, options, str(options.spec_path)) if handlers else ():
+        feed(event)
     try:
         for event in stream:
+            feed(event)
             if should_stop is not None and should_stop():
                 stream.stop()
-            if isinstance(event, events.ScenarioFinished):
-                _collect(outcome, event.recorder, spec, options.secrets, on_finding)
+            if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+                if isinstance(event, events.ScenarioFinished) and not event.is_test_scenario:
+                    continue
+                collector.scenario(event.recorder, event.elapsed_time)
                 if on_event is not None:
-                    on_event(
-                        f"{event.phase.value if hasattr(event.phase, 'value') else event.phase} "
-                        f"{event.recorder.label}: {len(event.recorder.cases)} cases"
-                    )
+                    on_event(f"{len(event.recorder.cases)} cases of {event.recorder.label}")
             elif isinstance(event, events.NonFatalError):
-                outcome.errors.append(
-                    redact(f"{event.label}: {str(event.value).splitlines()[0]}", options.secrets)
-                )
+                collector.error(event)
             elif isinstance(event, events.FatalError):
-                outcome.errors.append(redact(str(event.exception).splitlines()[0], options.secrets))
+                outcome.errors[redact(str(event.exception).splitlines()[0], options.secrets)] += 1
             elif isinstance(event, events.Interrupted):
-                outcome.interrupted = True
+                outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
+            elif (
+                isinstance(event, events.EngineFinished)
+                and str(event.stop_reason) == "max_time"
+                and options.mode == "contract"
+            ):
+                outcome.interrupted_by = "time limit"
     except KeyboardInterrupt:
-        outcome.interrupted = True
+        outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
         stream.stop()
-    outcome.duration = time.monotonic() - started
+        stream.generator.close()
+    finally:
+        outcome.duration = time.monotonic() - started
+        for handler in handlers:
+            handler.shutdown(context)
+    if not outcome.interrupted_by:
+        for label in selected:
+            if outcome.successes(label) == 0:
+                outcome.untested[label] = _why_untested(outcome, spec, label, options, token)
     return outcome

@@ -6,7 +6,7 @@ Pure functions returning `Problem`s; the CLI prints them and picks the exit code
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.readers import read_from_filename
 
+from mockserver import checks, limits
 from mockserver.fixtures import FixtureError, load_directory, load_records, schema_errors
 from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
 
@@ -80,17 +81,66 @@ def check_fixtures(fixtures_dir: Path, spec: Spec) -> list[Problem]:
     return []
 
 
-def operation_problems(data: Any, spec: Spec, operation_id: str) -> list[Problem]:
-    operation = spec.operations[operation_id]
-    array = {"type": "array", "items": operation.item_schema}
-    return [Problem(operation_id, pointer, message) for pointer, message in schema_errors(data, array)]
+class Unreadable(Exception):
+    """A captured file could not be read at all: the run cannot judge it (exit 2)."""
 
 
-def check_file(path: Path, spec: Spec, operation_id: str | None) -> tuple[str, list[Problem]]:
-    """Validate a captured response; infer its operation when not given (fewest violations)."""
+def read_captured(path: Path) -> bytes:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return limits.read_regular_file(path)
+    except OSError as exc:
+        raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _response_schema(spec: Spec, operation_id: str, status: int) -> dict[str, Any] | None:
+    operation = spec.operations[operation_id]
+    declared = operation.responses.get(str(status)) or operation.responses.get(f"{str(status)[0]}XX")
+    declared = declared or operation.responses.get("default")
+    if declared is None:
+        return None
+    declared = resolve_refs(declared, spec.document)
+    media: dict[str, Any] = next(iter(declared.get("content", {}).values()), {})
+    schema = media.get("schema")
+    return resolve_refs(schema, spec.document) if schema is not None else {}
+
+
+def operation_problems(data: Any, spec: Spec, operation_id: str, status: int = 200) -> list[Problem]:
+    """Schema violations of a response body, then (for a list page) the domain rules that judge
+    one response alone: parent references, timestamp order, unique ids."""
+    operation = spec.operations[operation_id]
+    if status == 200:
+        schema: dict[str, Any] | None = {"type": "array", "items": operation.item_schema}
+    else:
+        schema = _response_schema(spec, operation_id, status)
+    if schema is None:
+        declared = ", ".join(sorted(operation.responses))
+        return [Problem(operation_id, "", f"status {status} is not declared (declared: {declared})")]
+    problems = [Problem(operation_id, pointer, message) for pointer, message in schema_errors(data, schema)]
+    if status == 200 and not problems and isinstance(data, list):
+        rules: tuple[Callable[[], None], ...] = (
+            lambda: checks.check_parent_references(operation, data),
+            lambda: checks.check_timestamps(operation, data),
+            lambda: checks.check_unique_ids(data),
+        )
+        for rule in rules:
+            try:
+                rule()
+            except checks.DomainViolation as violation:
+                pointer, _, message = violation.message.partition(": ")
+                problems.append(Problem(operation_id, pointer, f"{violation.title}: {message}"))
+    return problems
+
+
+def check_file(
+    path: Path, spec: Spec, operation_id: str | None, status: int | None = None
+) -> tuple[str, list[Problem]]:
+    """Validate a captured response; infer its operation when not given (fewest violations)."""
+    raw = read_captured(path)
+    try:
+        data = limits.loads(raw)
+    except limits.JsonLimitError as exc:
+        return "", [Problem(str(path), exc.pointer, exc.message)]
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return "", [Problem(str(path), "", f"not a readable JSON file: {exc}")]
     if operation_id is not None:
         if operation_id not in spec.operations:
@@ -98,9 +148,10 @@ def check_file(path: Path, spec: Spec, operation_id: str | None) -> tuple[str, l
         candidates = [operation_id]
     else:
         candidates = list(spec.operations)
-    scored = sorted((len(operation_problems(data, spec, op)), op) for op in candidates)
+    code = status or 200
+    scored = sorted((len(operation_problems(data, spec, op, code)), op) for op in candidates)
     chosen = scored[0][1]
-    problems = [Problem(str(path), p.path, p.message) for p in operation_problems(data, spec, chosen)]
+    problems = [Problem(str(path), p.path, p.message) for p in operation_problems(data, spec, chosen, code)]
     return chosen, problems
 
 

@@ -1,0 +1,173 @@
+"""Bounded reading of untrusted JSON: files that may be FIFOs or huge, documents nested without
+end, numbers that no JSON peer can represent.
+
+Used for fixtures and captured payloads (read from disk) and for responses (read off the
+network). Each refusal is a `JsonLimitError` that names the JSON pointer where it happened, so
+callers can print one line instead of a `RecursionError` or `MemoryError` traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+# Fixtures and captured payloads: a page of 1,000 assistants is about 4 MB.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+# Real API documents nest a dozen levels; validators recurse a few frames per level, and Python's
+# default recursion limit is 1,000 frames.
+MAX_JSON_DEPTH = 64
+# Integers beyond 64 bits (and floats beyond a double) change value in most JSON peers.
+INT_RANGE = (-(2**63), 2**64 - 1)
+
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},:]')
+
+
+class JsonLimitError(ValueError):
+    """The document breaks a limit; `pointer` says where (RFC 6901)."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(f"{pointer}: {message}")
+        self.pointer = pointer
+        self.message = message
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def nesting_violation(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> JsonLimitError | None:
+    """The first container nested deeper than `max_depth`, found without parsing.
+
+    A linear scan over brackets and strings: cheap enough for every response, and it never
+    recurses, so a 100,000-deep document costs what a flat one of the same size costs.
+    """
+    if data.count(b"[") + data.count(b"{") <= max_depth:
+        return None  # cannot be deeper than the number of containers
+    # Each open container: [is_object, current key or index].
+    stack: list[list[Any]] = []
+    expecting_key = False
+    for match in _TOKENS.finditer(data):
+        token = match.group()
+        first = token[:1]
+        if first == b'"':
+            if stack and stack[-1][0] and expecting_key:
+                try:
+                    stack[-1][1] = json.loads(token)
+                except ValueError:
+                    stack[-1][1] = token[1:-1].decode("utf-8", "replace")
+                expecting_key = False
+        elif first in b"[{":
+            if len(stack) >= max_depth:
+                where = "/" + "/".join(_escape(str(entry[1])) for entry in stack)
+                return JsonLimitError(where, f"nested deeper than {max_depth} levels")
+            is_object = first == b"{"
+            stack.append([is_object, "" if is_object else 0])
+            expecting_key = is_object
+        elif first in b"]}":
+            if stack:
+                stack.pop()
+            expecting_key = False
+        elif first == b",":
+            if stack and not stack[-1][0]:
+                stack[-1][1] += 1
+            expecting_key = bool(stack and stack[-1][0])
+    return None
+
+
+def _constant(name: str) -> Any:
+    raise JsonLimitError("", f"{name} is not JSON")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonLimitError("", f"{text} is out of range for a JSON number")
+    return value
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise JsonLimitError("", f"{text} is out of range for a 64-bit integer")
+    return value
+
+
+def _locate(document: bytes, token: str) -> str:
+    """Where a rejected number or constant sits: parsed again with it replaced by a marker."""
+    marker = "__mockserver_rejected__"
+    try:
+        text = document.decode("utf-8")
+        position = re.search(rf"(?<![\w.\"]){re.escape(token)}(?![\w.])", text)
+        if position is None:
+            return ""
+        patched = json.loads(text[: position.start()] + f'"{marker}"' + text[position.end() :])
+    except ValueError:
+        return ""
+
+    def find(node: Any, at: str) -> str | None:
+        if node == marker:
+            return at
+        children = (
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        )
+        for key, value in children:
+            found = find(value, f"{at}/{_escape(str(key))}")
+            if found is not None:
+                return found
+        return None
+
+    return find(patched, "") or ""
+
+
+def loads(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON that may be hostile: refuses deep nesting, NaN/Infinity and unrepresentable
+    numbers with a `JsonLimitError`; malformed JSON raises `json.JSONDecodeError` as usual."""
+    too_deep = nesting_violation(data, max_depth)
+    if too_deep is not None:
+        raise too_deep
+    try:
+        return json.loads(data, parse_constant=_constant, parse_float=_float, parse_int=_int)
+    except JsonLimitError as exc:
+        token = exc.message.split(" ", 1)[0]
+        raise JsonLimitError(_locate(data, token) or "/", exc.message) from None
+
+
+def read_regular_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, refusing anything but a regular file of at most `max_bytes`.
+
+    Opened non-blocking, so a FIFO is refused instead of waiting forever for a writer, and read
+    with a cap, so `/dev/zero` behind a symlink cannot exhaust memory. Raises OSError with a
+    message fit for one line.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise OSError(f"{info.st_size} bytes, over the {max_bytes}-byte limit")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise OSError(f"over the {max_bytes}-byte limit")
+        return data
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
