@@ -46,13 +46,21 @@ _RESPONSE_DROP = {"connection", "keep-alive", "transfer-encoding", "content-enco
 class ResponseRefused(requests.exceptions.RequestException):
     """A response broke a limit of the run; Schemathesis reports it like a network error."""
 
+    title = "Response refused"
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        super().__init__(f"{method} {url}: {reason}")
+        self.method = method
+        self.url = url
+        self.reason = reason
+
 
 class ResponseTooLarge(ResponseRefused):
-    pass
+    title = "Response body too large"
 
 
 class ResponseTooDeep(ResponseRefused):
-    pass
+    title = "JSON nested too deep"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +91,7 @@ async def fetch(
             size += len(chunk)
             if size > max_bytes:
                 raise ResponseTooLarge(
-                    f"{request.method} {request.url}: response body over the {max_bytes}-byte limit"
+                    request.method, str(request.url), f"response body over the {max_bytes}-byte limit"
                 )
             chunks.append(chunk)
     finally:
@@ -93,8 +101,10 @@ async def fetch(
         violation = limits.nesting_violation(body, max_depth)
         if violation is not None:
             raise ResponseTooDeep(
-                f"{request.method} {request.url}: JSON body nested deeper than {max_depth} levels "
-                f"at {violation.pointer[:60]}{'...' if len(violation.pointer) > 60 else ''}"
+                request.method,
+                str(request.url),
+                f"JSON body nested deeper than {max_depth} levels "
+                f"at {violation.pointer[:60]}{'...' if len(violation.pointer) > 60 else ''}",
             )
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _RESPONSE_DROP]
     return Relayed(response.status_code, headers, body)

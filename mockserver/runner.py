@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import requests
 import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.config import FuzzConfig, ReportFormat, SanitizationConfig
@@ -29,7 +31,7 @@ import mockserver.hooks  # noqa: F401  (registers the domain checks)
 from mockserver.fixtures import schema_errors
 from mockserver.hooks import DomainFailure, bind_caller
 from mockserver.outcome import DEFAULT_RUN_SEED, TOKEN_VARIABLE, Finding, RunOutcome, redact
-from mockserver.relay import Relay, ResponseRefused
+from mockserver.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
 from mockserver.resources import default_spec_path
 from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
 
@@ -104,22 +106,32 @@ class RunOptions:
         return tuple(s for s in (self.token,) if s)
 
 
+# Before testing, Schemathesis probes the deployment with plain `requests` calls that bypass the
+# relay (its probing phase cannot be switched off): the base URL, and this path under it.
+SCHEMATHESIS_PROBE_PATH = "schemathesis-probe%5C%1B%01"
+
+
 def preflight(url: str, timeout: float) -> None:
-    """Fail fast, in one line, when the deployment cannot be reached: a status line and headers
-    within `timeout` in total, however slowly they drip. The body is not read."""
+    """Fail fast, in one line, when the deployment cannot be reached, and send Schemathesis'
+    probe requests first within the run's bounds (each whole response within `timeout`, the
+    body within the size limit), so its unbounded probes never meet a hanging or huge answer."""
 
-    async def probe() -> None:
-        async with httpx.AsyncClient(timeout=timeout) as client, client.stream("GET", url):
-            pass
+    async def probe(target: str) -> None:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            await fetch(client, client.build_request("GET", target))
 
-    try:
-        asyncio.run(asyncio.wait_for(probe(), timeout))
-    except (TimeoutError, httpx.TimeoutException):
-        raise RunError(f"{url}: no response within {timeout:g}s") from None
-    except httpx.ConnectError as exc:
-        raise RunError(f"{url}: cannot connect ({exc})") from None
-    except httpx.HTTPError as exc:
-        raise RunError(f"{url}: {type(exc).__name__}: {exc}") from None
+    for target in (url, f"{url}/{SCHEMATHESIS_PROBE_PATH}"):
+        what = url if target == url else f"{url} (Schemathesis' probe GET /{SCHEMATHESIS_PROBE_PATH})"
+        try:
+            asyncio.run(asyncio.wait_for(probe(target), timeout))
+        except (TimeoutError, httpx.TimeoutException):
+            raise RunError(f"{what}: no response within {timeout:g}s") from None
+        except httpx.ConnectError as exc:
+            raise RunError(f"{url}: cannot connect ({exc})") from None
+        except ResponseRefused as exc:
+            raise RunError(f"{what}: {exc.reason}") from None
+        except httpx.HTTPError as exc:
+            raise RunError(f"{what}: {type(exc).__name__}: {exc}") from None
 
 
 def _in_process_app() -> Any:
@@ -248,6 +260,11 @@ def reproducible(curl: str, token: str | None) -> str:
     ).replace("-H 'authorization: [Filtered]'", f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"')
 
 
+def _curl(method: str, url: str, token: str | None) -> str:
+    auth = f' -H "Authorization: Bearer ${TOKEN_VARIABLE}"' if token else ""
+    return f"curl -X {method}{auth} {shlex.quote(url)}"
+
+
 @dataclass
 class _Collector:
     outcome: RunOutcome
@@ -299,27 +316,38 @@ class _Collector:
         if self.outcome.add_finding(finding) and self.on_finding is not None:
             self.on_finding(finding)
 
-    def error(self, event: Any) -> None:
+    def error(self, event: Any) -> bool:
+        """Record an error; True when the run must stop: a response that could not be read
+        within the bounds (the timeout, the size limit) would cost as much again for every
+        case, and a CI run must end within its timeout, not within cases x timeout."""
         secrets = self.options.secrets
         value = event.value
         label = event.label or "run"
+        if isinstance(value, requests.exceptions.Timeout):
+            self.outcome.errors[
+                redact(
+                    f"{label}: no complete response within {self.options.timeout:g}s; run stopped", secrets
+                )
+            ] += 1
+            return True
         if isinstance(value, ResponseRefused):
             # The deployment sent something no client should accept: a violation, not a run error.
             finding = Finding(
                 operation=label,
                 check="bounded_response",
-                title=type(value).__name__.replace("Response", "Response ").replace("Too", "too "),
-                message=redact(str(value), secrets),
-                curl=redact(reproducible(event.info.code_sample or "", self.token), secrets),
+                title=value.title,
+                message=redact(value.reason, secrets),
+                curl=redact(_curl(value.method, value.url, self.token), secrets),
                 status=None,
                 excerpt="",
             )
             self.outcome.record(label, "bounded_response", passed=False)
             if self.outcome.add_finding(finding) and self.on_finding is not None:
                 self.on_finding(finding)
-            return
+            return isinstance(value, ResponseTooLarge)
         text = str(value).strip().splitlines()
         self.outcome.errors[redact(f"{label}: {text[0] if text else type(value).__name__}", secrets)] += 1
+        return False
 
 
 def _selected(spec: Spec, options: RunOptions) -> list[str]:
@@ -427,6 +455,7 @@ def run(
         for handler in handlers:
             handler.handle_event(context, event)
 
+    stopped_by_run = False
     for handler in handlers:
         handler.start(context)
     for event in _events(schema, options, str(options.spec_path)) if handlers else ():
@@ -442,11 +471,12 @@ def run(
                 collector.scenario(event.recorder, event.elapsed_time)
                 if on_event is not None:
                     on_event(f"{len(event.recorder.cases)} cases of {event.recorder.label}")
-            elif isinstance(event, events.NonFatalError):
-                collector.error(event)
+            elif isinstance(event, events.NonFatalError) and collector.error(event):
+                stopped_by_run = True
+                stream.stop()
             elif isinstance(event, events.FatalError):
                 outcome.errors[redact(str(event.exception).splitlines()[0], options.secrets)] += 1
-            elif isinstance(event, events.Interrupted):
+            elif isinstance(event, events.Interrupted) and not stopped_by_run:
                 outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
             elif (
                 isinstance(event, events.EngineFinished)
@@ -462,7 +492,7 @@ def run(
         outcome.duration = time.monotonic() - started
         for handler in handlers:
             handler.shutdown(context)
-    if not outcome.interrupted_by:
+    if not outcome.interrupted_by and not stopped_by_run:
         for label in selected:
             if outcome.successes(label) == 0:
                 outcome.untested[label] = _why_untested(outcome, spec, label, options, token)
