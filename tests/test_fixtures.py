@@ -135,3 +135,79 @@ def test_cli_reports_a_bad_fixture_in_one_line_with_exit_2(fixtures: Path) -> No
         "line 1 column 2: Expecting property name enclosed in double quotes"
     ]
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ hostile fixture files
+
+
+def test_a_fifo_is_refused_instead_of_waited_on(fixtures: Path) -> None:
+    import os
+
+    os.mkfifo(fixtures / "records/assistants/pipe.json")
+    assert (
+        error_for(fixtures)
+        == "fixtures/records/assistants/pipe.json: cannot read: not a regular file (a FIFO)"
+    )
+
+
+def test_a_symlink_to_an_endless_device_is_refused(fixtures: Path) -> None:
+    (fixtures / "records/assistants/zero.json").symlink_to("/dev/zero")
+    assert error_for(fixtures) == (
+        "fixtures/records/assistants/zero.json: cannot read: not a regular file (a character device)"
+    )
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(fixtures: Path) -> None:
+    from mockserver import limits
+
+    with open(fixtures / "records/assistants/big.json", "wb") as handle:
+        handle.truncate(limits.MAX_FILE_BYTES + 1)
+    assert error_for(fixtures).endswith(f"over the {limits.MAX_FILE_BYTES}-byte limit")
+
+
+def test_deep_nesting_names_the_path_where_it_goes_too_deep(fixtures: Path) -> None:
+    record = json.loads(json.dumps(ASSISTANT))
+    record["description"] = json.loads("[" * 100 + "]" * 100)
+    write(fixtures / "records/assistants/deep.json", [record])
+    message = error_for(fixtures)
+    assert message.startswith("fixtures/records/assistants/deep.json: /0/description/0/0/")
+    assert message.endswith("nested deeper than 64 levels")
+
+
+def test_deeply_nested_json_does_not_recurse(fixtures: Path) -> None:
+    write(fixtures / "records/assistants/deeper.json", "[" * 100_000 + "]" * 100_000)
+    assert "nested deeper than 64 levels" in error_for(fixtures)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("NaN", "/0/llm_settings/temperature: NaN is not JSON"),
+        ("Infinity", "/0/llm_settings/temperature: Infinity is not JSON"),
+        ("1e400", "/0/llm_settings/temperature: 1e400 is out of range for a JSON number"),
+    ],
+)
+def test_numbers_no_json_peer_can_read_are_refused(fixtures: Path, text: str, message: str) -> None:
+    record = json.loads(json.dumps(ASSISTANT))
+    record["llm_settings"]["temperature"] = "__NUMBER__"
+    write(fixtures / "records/assistants/nan.json", json.dumps([record]).replace('"__NUMBER__"', text))
+    assert error_for(fixtures) == f"fixtures/records/assistants/nan.json: {message}"
+
+
+def test_a_record_updated_before_it_was_created_is_refused(fixtures: Path) -> None:
+    record = json.loads(json.dumps(ASSISTANT))
+    record["id"] = 901
+    record["updated_at"] = "2001-01-01T00:00:00Z"
+    write(fixtures / "records/assistants/time.json", [record])
+    message = error_for(fixtures)
+    assert message.startswith(
+        "fixtures/records/assistants/time.json: /0/updated_at: '2001-01-01T00:00:00Z' is before"
+    )
+
+
+def test_serve_with_a_hostile_fixture_is_one_line_and_exit_2(fixtures: Path) -> None:
+    write(fixtures / "records/assistants/deeper.json", "[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(main, ["serve", "--fixtures", str(fixtures)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "fixtures/records/assistants/deeper.json: /0/0/" in result.output

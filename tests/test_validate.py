@@ -64,3 +64,53 @@ def test_invalid_fixtures_fail_validation(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--fixtures", str(fixtures)])
     assert result.exit_code == 1
     assert "fixtures/records/assistants/bad.json: /0" in result.output
+
+
+def test_a_missing_file_cannot_be_validated_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"mockserver: error: {tmp_path / 'missing.json'}: cannot read: No such file or directory"
+    )
+
+
+def test_the_domain_rules_apply_to_a_captured_page(tmp_path: Path) -> None:
+    sample = json.loads((REPO / "fixtures/records/orgs/org_demo/assistants/front-desk.json").read_text())
+    sample[0]["integrations"][0]["assistant_id"] = "someone-else"
+    captured = tmp_path / "page.json"
+    captured.write_text(json.dumps(sample))
+    result = CliRunner().invoke(main, ["validate", "--operation", "list_org_assistants", str(captured)])
+    assert result.exit_code == 1
+    assert "page.json: /0/integrations/0/assistant_id: Child points at another parent: 'someone-else'" in (
+        result.output
+    )
+    duplicated = tmp_path / "twice.json"
+    duplicated.write_text(json.dumps(sample[:1] * 2).replace("someone-else", sample[0]["id"]))
+    result = CliRunner().invoke(main, ["validate", "--operation", "list_org_assistants", str(duplicated)])
+    assert result.exit_code == 1
+    assert "twice.json: /1/id: Duplicate ids in a page" in result.output
+
+
+def test_an_error_body_is_checked_against_its_declared_status(tmp_path: Path) -> None:
+    good = tmp_path / "422.json"
+    good.write_text(
+        json.dumps(
+            {"detail": [{"type": "int_parsing", "loc": ["query", "limit"], "msg": "bad", "input": "x"}]}
+        )
+    )
+    result = CliRunner().invoke(
+        main, ["validate", "--operation", "list_assistants", "--status", "422", str(good)]
+    )
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "401.json"
+    bad.write_text(json.dumps({"error": "nope"}))
+    result = CliRunner().invoke(
+        main, ["validate", "--operation", "list_assistants", "--status", "401", str(bad)]
+    )
+    assert result.exit_code == 1
+    assert "401.json: /: 'detail' is a required property" in result.output
+    result = CliRunner().invoke(
+        main, ["validate", "--operation", "list_assistants", "--status", "418", str(bad)]
+    )
+    assert result.exit_code == 1
+    assert "status 418 is not declared" in result.output

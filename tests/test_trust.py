@@ -1,0 +1,297 @@
+"""What makes a contract run trustworthy in CI: it never passes having tested nothing, a
+cancelled run keeps its findings, fuzzing keeps exploring, and reproductions run when pasted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from mockserver.cli import main
+from mockserver.runner import RunOptions, run
+from tests.broken import broken_app
+from tests.test_processes import MOCKSERVER, free_port, server
+
+HANG_GUARD = 120
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """An ASGI app on a real loopback port, for runs that go over HTTP."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    while not instance.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(10)
+
+
+def contract(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MOCKSERVER, "contract", "--max-examples", "5", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def served_mock() -> Iterator[str]:
+    with server() as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_the_right_token_and_organization_conform(served_mock: str) -> None:
+    result = contract("--url", served_mock, "--token", "dev-token", "--org-id", "org_demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: conforms" in result.stdout
+    assert re.search(r"GET /assistants: \d+ cases, [1-9]\d* answered 2xx", result.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--token", "wrong", "--org-id", "org_demo"],
+            "every request to GET /assistants was answered 401: is --token right?",
+        ),
+        (["--token", "", "--org-id", "org_demo"], "every request to GET /assistants was answered 401"),
+        (["--org-id", "org_demo"], "every request to GET /assistants was answered 401: no --token was given"),
+        (
+            ["--token", "dev-token", "--org-id", "org_typo"],
+            "GET /orgs/{org_id}/assistants answered 404 for org 'org_typo': is --org-id right?",
+        ),
+    ],
+)
+def test_a_run_that_never_got_a_2xx_exits_2_saying_why(served_mock: str, args: list[str], line: str) -> None:
+    env_free = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    result = subprocess.run(
+        [MOCKSERVER, "contract", "--max-examples", "5", "--url", served_mock, *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env=env_free,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert line in result.stdout
+    assert "verdict: error" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--include-operation", "nope"], "--include-operation selects nothing for 'nope'"),
+        (["--include-operation", ","], "--include-operation selects no operation"),
+        (["--checks", ","], "--checks selects no check"),
+        (["--checks", "made_up"], "unknown check(s): made_up"),
+        (["--report", "pdf"], "unknown report format(s): pdf"),
+    ],
+)
+def test_a_selection_of_nothing_exits_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["contract", *args])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"mockserver: error: {message}")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--url", "http://[::1"],
+        ["--url", "http://127.0.0.1:abc"],
+        ["--url", "http://a..b"],
+        ["--url", "ftp://example.com"],
+        ["--url", "http://127.0.0.1:99999"],
+        ["--rate-limit", "fast"],
+        ["--rate-limit", "0/s"],
+        ["--max-duration", "0"],
+        ["--max-duration", "-5m"],
+        ["--max-duration", "soon"],
+        ["--timeout", "0"],
+    ],
+)
+def test_a_bad_option_value_is_one_line_and_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(main, ["contract", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: Invalid value for")
+
+
+def test_fuzz_refuses_a_zero_duration() -> None:
+    result = CliRunner().invoke(main, ["fuzz", "--duration", "0"])
+    assert result.exit_code == 2
+    assert "is not a positive duration" in result.output
+
+
+def test_the_summary_counts_2xx_per_operation_and_junit_marks_skipped_checks(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "contract",
+            "--max-examples",
+            "3",
+            "--include-operation",
+            "list_org_assistants",
+            "--report-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    operation = summary["operations"]["GET /orgs/{org_id}/assistants"]
+    assert operation["answered_2xx"] > 0 and operation["statuses"]["200"] == operation["answered_2xx"]
+    suites = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suites.get("timestamp") and suites.get("time")
+    (suite,) = suites.findall("testsuite")
+    assert {p.get("name"): p.get("value") for p in suite.iter("property")}["seed"] == "20231107"
+    assert (tmp_path / "html" / "index.html").exists()
+
+
+def test_junit_marks_checks_that_never_applied_as_skipped() -> None:
+    from mockserver.outcome import RunOutcome, Tally, junit_xml
+
+    outcome = RunOutcome(seed=1, target="t", selected_checks=("unique_ids", "pages_continue"))
+    outcome.operations["GET /x"] = {"unique_ids": Tally(passed=3)}
+    suite = ET.fromstring(junit_xml(outcome)).find("testsuite")
+    assert suite is not None and suite.get("skipped") == "1" and suite.get("tests") == "2"
+    skipped = [c.get("name") for c in suite.findall("testcase") if c.find("skipped") is not None]
+    assert skipped == ["pages_continue"]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_fuzz_run_and_keeps_its_reports(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [MOCKSERVER, "fuzz", "--duration", "10m", "--seed", "7", "--report-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=HANG_GUARD)
+    assert process.returncode == 143, stdout + stderr
+    assert "Run stopped early (SIGTERM)" in stdout
+    assert "Traceback" not in stdout + stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["exit_code"] == 143
+    assert sum(op["cases"] for op in summary["operations"].values()) > 0
+    ET.parse(tmp_path / "junit.xml")
+    assert (tmp_path / "html" / "index.html").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_says_so(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=HANG_GUARD)
+    assert process.returncode == 130, stdout + stderr
+    assert "Run stopped early (SIGINT)" in stdout
+    assert json.loads((tmp_path / "summary.json").read_text())["interrupted"] is True
+
+
+@pytest.mark.slow
+def test_fuzzing_keeps_exploring_to_the_end_and_reports_a_fault_once(tmp_path: Path) -> None:
+    app = broken_app("limit_plus_five")
+    first_seen: dict[str, float] = {}
+    started = time.monotonic()
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            url = scope["path"] + "?" + scope["query_string"].decode()
+            first_seen.setdefault(url, time.monotonic() - started)
+        await app(scope, receive, send)
+
+    outcome = run(
+        RunOptions(
+            app=recording,
+            mode="fuzz",
+            max_time=60,
+            max_examples=1_000_000,
+            seed=11,
+            database=tmp_path / "db",
+        )
+    )
+    elapsed = time.monotonic() - started
+    new_late = [url for url, at in first_seen.items() if at > elapsed * 2 / 3]
+    assert len(new_late) > 0, f"{len(first_seen)} distinct URLs, none first seen in the last third"
+    too_large = [f for f in outcome.findings if f.check == "page_size_within_limit"]
+    assert len(too_large) == 1
+    assert outcome.occurrences[too_large[0].key()] > 1
+
+
+@pytest.mark.slow
+def test_fuzz_progress_off_a_terminal_is_a_handful_of_lines(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [MOCKSERVER, "fuzz", "--duration", "50s", "--seed", "3", "--report-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert 1 <= len(progress) <= 2, result.stdout
+
+
+@pytest.mark.slow
+def test_a_pages_continue_failure_shows_both_pages_and_its_curl_lines_reproduce_it() -> None:
+    with serving(broken_app("skip_ignored")) as base:
+        outcome = run(
+            RunOptions(
+                url=base,
+                token="dev-token",
+                org_id="org_demo",
+                checks=("pages_continue",),
+                include_operations=("list_assistants",),
+                max_examples=5,
+            )
+        )
+        (finding,) = [f for f in outcome.findings if f.check == "pages_continue"]
+        curls = [entry.splitlines()[0] for entry in finding.compared]
+        assert len(curls) == 3  # the two pages and the page that covers both
+        assert all('-H "Authorization: Bearer $MOCKSERVER_TOKEN"' in curl for curl in curls)
+        assert "dev-token" not in "\n".join(finding.compared)
+        pages = [
+            json.loads(
+                subprocess.run(
+                    ["bash", "-c", curl + " --silent"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    env={**os.environ, "MOCKSERVER_TOKEN": "dev-token"},
+                    check=True,
+                ).stdout
+            )
+            for curl in curls
+        ]
+    first, second = ({item["id"] for item in page} for page in pages[:2])
+    assert first & second, "the pasted curl lines should show the two pages overlapping"
+    assert "Pages overlap" in finding.title
