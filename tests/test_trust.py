@@ -295,3 +295,31 @@ def test_a_pages_continue_failure_shows_both_pages_and_its_curl_lines_reproduce_
     first, second = ({item["id"] for item in page} for page in pages[:2])
     assert first & second, "the pasted curl lines should show the two pages overlapping"
     assert "Pages overlap" in finding.title
+
+
+# Schemathesis' CLI opens each report file once to check it is writable and leaves it to the GC.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_schemathesis_reports_are_written_on_request_and_hold_no_token(tmp_path: Path) -> None:
+    app_token = "dev-token"
+    result = CliRunner().invoke(
+        main,
+        [
+            "contract",
+            "--max-examples",
+            "3",
+            "--include-operation",
+            "list_org_assistants",
+            "--report",
+            "har,vcr,ndjson,pytest",
+            "--report-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("har.json", "vcr.yaml", "events.ndjson", "test_reproduce.py", "html/index.html"):
+        assert (tmp_path / name).is_file(), name
+        assert f"Bearer {app_token}" not in (tmp_path / name).read_text(errors="replace"), name
+    # Only credentials are filtered: the page token is data a reproduction needs.
+    har = (tmp_path / "har.json").read_text()
+    assert "next_page_token" in har and "[Filtered]" in har
+    assert '"name": "next_page_token", "value": "[Filtered]"' not in har.replace("\n", "")
