@@ -24,6 +24,7 @@ from schemathesis import Response
 from schemathesis.core.failures import Failure
 
 from mockserver import checks
+from mockserver.outcome import reproducible
 from mockserver.spec import Operation, Spec, spec_from_document
 
 Case = _Case[Any]
@@ -66,8 +67,11 @@ class DomainFailure(Failure):
     code = "MS901"
     kind_title = "Contract semantics violated"
 
-    def __init__(self, *, compared: tuple[str, ...] = (), **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, message: str, compared: tuple[str, ...] = (), **kwargs: Any) -> None:
+        # Schemathesis' own reports (HTML, JUnit) show the message: it lists what was compared.
+        shown = message + ("\n\nCompared:\n" + "\n".join(compared) if compared else "")
+        super().__init__(message=shown, **kwargs)
+        self.rule_message = message
         # Each request the rule compared, as a curl line and what came back.
         self.compared = compared
 
@@ -123,7 +127,10 @@ class Probes:
         for probe, response in self.sent:
             ids = checks._ids(checks._items(response) or [])
             shown = f"ids {ids}" if len(ids) <= 30 else f"{len(ids)} ids {ids[:30]}..."
-            lines.append(f"{probe.as_curl_command(headers=headers)}\n  -> {response.status_code}, {shown}")
+            # The only header filtered here is the run's own credential (the checks send the
+            # configured headers), so the curl line may name it through the environment.
+            curl = reproducible(probe.as_curl_command(headers=headers), token="")
+            lines.append(f"{curl}\n  -> {response.status_code}, {shown}")
         return tuple(lines)
 
 

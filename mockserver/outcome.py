@@ -134,6 +134,16 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def reproducible(curl: str, token: str | None) -> str:
+    """A curl line that works when pasted: the filtered credential becomes `$MOCKSERVER_TOKEN`."""
+    if token is None:
+        return curl
+    variable = f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"'
+    return curl.replace("-H 'Authorization: [Filtered]'", variable).replace(
+        "-H 'authorization: [Filtered]'", variable
+    )
+
+
 def _times(count: int) -> str:
     return f" (x{count})" if count > 1 else ""
 

@@ -30,7 +30,7 @@ from schemathesis.openapi.checks import JsonSchemaError
 import mockserver.hooks  # noqa: F401  (registers the domain checks)
 from mockserver.fixtures import schema_errors
 from mockserver.hooks import DomainFailure, bind_caller
-from mockserver.outcome import DEFAULT_RUN_SEED, TOKEN_VARIABLE, Finding, RunOutcome, redact
+from mockserver.outcome import DEFAULT_RUN_SEED, TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
 from mockserver.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
 from mockserver.resources import default_spec_path
 from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
@@ -243,21 +243,14 @@ def explain_schema_violation(spec: Spec, label: str, response: Any) -> str | Non
 
 
 def _message(failure: Any, spec: Spec, label: str, response: Any) -> str:
+    if isinstance(failure, DomainFailure):
+        return failure.rule_message
     if isinstance(failure, JsonSchemaError):
         precise = explain_schema_violation(spec, label, response)
         if precise is not None:
             return precise
         return "/" + "/".join(str(p) for p in failure.instance_path) + f": {failure.message}"
     return str(failure.message or failure.title)
-
-
-def reproducible(curl: str, token: str | None) -> str:
-    """A curl line that works when pasted: the filtered credential becomes `$MOCKSERVER_TOKEN`."""
-    if token is None:
-        return curl
-    return curl.replace(
-        "-H 'Authorization: [Filtered]'", f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"'
-    ).replace("-H 'authorization: [Filtered]'", f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"')
 
 
 def _curl(method: str, url: str, token: str | None) -> str:
