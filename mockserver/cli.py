@@ -457,7 +457,7 @@ LOG_PROGRESS_EVERY = 45.0
     "--max-examples",
     default=None,
     type=click.IntRange(1, 100_000),
-    help="Stop after this many examples per operation instead of at the time box (e.g. a smoke run).",
+    help="Stop once every operation got this many examples, if before the time box (a smoke run).",
 )
 @click.option("--seed", default=None, type=int, help="Replay a run: the seed it printed.")
 def fuzz(

@@ -462,6 +462,12 @@ def run(
                 if isinstance(event, events.ScenarioFinished) and not event.is_test_scenario:
                     continue
                 collector.scenario(event.recorder, event.elapsed_time)
+                if options.mode == "fuzz" and all(
+                    outcome.cases.get(label, 0) >= options.max_examples for label in selected
+                ):
+                    # Schemathesis' fuzz engine draws without an example budget; this is ours.
+                    stopped_by_run = True
+                    stream.stop()
                 if on_event is not None:
                     on_event(f"{len(event.recorder.cases)} cases of {event.recorder.label}")
             elif isinstance(event, events.NonFatalError) and collector.error(event):
@@ -485,7 +491,7 @@ def run(
         outcome.duration = time.monotonic() - started
         for handler in handlers:
             handler.shutdown(context)
-    if not outcome.interrupted_by and not stopped_by_run:
+    if not outcome.interrupted_by and not (stopped_by_run and outcome.errors):
         for label in selected:
             if outcome.successes(label) == 0:
                 outcome.untested[label] = _why_untested(outcome, spec, label, options, token)

@@ -323,3 +323,15 @@ def test_schemathesis_reports_are_written_on_request_and_hold_no_token(tmp_path:
     har = (tmp_path / "har.json").read_text()
     assert "next_page_token" in har and "[Filtered]" in har
     assert '"name": "next_page_token", "value": "[Filtered]"' not in har.replace("\n", "")
+
+
+def test_fuzz_max_examples_ends_a_smoke_run_before_its_time_box(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["fuzz", "--max-examples", "5", "--duration", "10m", "--seed", "1", "--report-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["interrupted"] is False
+    assert all(op["cases"] >= 5 for op in summary["operations"].values())
+    assert summary["duration_seconds"] < 600
