@@ -386,6 +386,7 @@ def _report_handlers(schema: Any, options: RunOptions) -> tuple[list[Any], Any, 
     """Schemathesis' own report writers for the formats asked for, fed the same events."""
     if not options.reports or options.report_dir is None:
         return [], None, []
+    from schemathesis.cli.commands.fuzz.context import FuzzExecutionContext
     from schemathesis.cli.commands.run.context import ExecutionContext
     from schemathesis.cli.executor import initialize_report_handlers
 
@@ -397,7 +398,13 @@ def _report_handlers(schema: Any, options: RunOptions) -> tuple[list[Any], Any, 
     directory.mkdir(parents=True, exist_ok=True)
     handlers = initialize_report_handlers(config=schema.config, args=[], params={})
     written = [directory / _REPORT_PATHS[name] for name in options.reports]
-    return handlers, ExecutionContext(config=schema.config), written
+    # The context is what `st run` / `st fuzz` keep; the writers read their statistics from it.
+    context = (
+        FuzzExecutionContext(config=schema.config)
+        if options.mode == "fuzz"
+        else ExecutionContext(config=schema.config)
+    )
+    return handlers, context, written
 
 
 def _events(schema: Any, options: RunOptions, location: str) -> Iterator[Any]:

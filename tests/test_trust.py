@@ -334,4 +334,3 @@ def test_fuzz_max_examples_ends_a_smoke_run_before_its_time_box(tmp_path: Path) 
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["interrupted"] is False
     assert all(op["cases"] >= 5 for op in summary["operations"].values())
-    assert summary["duration_seconds"] < 600
