@@ -359,6 +359,10 @@ def _selected(spec: Spec, options: RunOptions) -> list[str]:
 
 def _why_untested(outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, token: str | None) -> str:
     statuses = outcome.statuses.get(label, Counter())
+    if not outcome.cases.get(label):
+        if options.mode == "fuzz":
+            return f"{label} was never requested within the time box: give --duration more time"
+        return f"{label} was never requested"
     if not statuses:
         return f"{label} got no response to a valid request"
     shown = ", ".join(f"{code} x{n}" for code, n in statuses.most_common())
