@@ -24,7 +24,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from mockserver import arguments  # noqa: E402
 from mockserver.app import create_app  # noqa: E402
 from mockserver.fixtures import FixtureError  # noqa: E402
-from mockserver.outcome import DEFAULT_RUN_SEED, EXIT_SIGINT, EXIT_SIGTERM, REPORT_FORMATS  # noqa: E402  # noqa: E402
+from mockserver.outcome import DEFAULT_RUN_SEED, REPORT_FORMATS  # noqa: E402
 from mockserver.settings import (  # noqa: E402
     DEFAULT_COUNT,
     DEFAULT_LOCALE,
@@ -306,6 +306,8 @@ class _Signals:
 
     def __init__(self) -> None:
         self.received: str | None = None
+        # Only while the run is under way does a signal unwind it; before, it is remembered.
+        self.armed = False
 
     def __enter__(self) -> _Signals:
         self.previous = {
@@ -317,7 +319,7 @@ class _Signals:
     def _handle(self, number: int, frame: Any) -> None:
         first = self.received is None
         self.received = signal.Signals(number).name
-        if first:
+        if first and self.armed:
             # Unwinds the engine in the main thread; Schemathesis stops its workers.
             raise KeyboardInterrupt
 
@@ -326,31 +328,33 @@ class _Signals:
             signal.signal(number, handler)
 
 
-def _run_and_report(options: Any, report_dir: Path | None, **hooks: Any) -> None:
-    from mockserver.outcome import summary_lines, write_reports
+def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **hooks: Any) -> None:
+    from mockserver.outcome import RunOutcome, summary_lines, write_reports
     from mockserver.runner import RunError, run
 
-    with _Signals() as signals:
-        try:
-            outcome = run(options, **hooks)
-        except RunError as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            # Stopped before the engine started (loading the spec, the preflight).
-            click.secho(f"mockserver: stopped by {signals.received or 'SIGINT'} before testing", err=True)
-            sys.exit(EXIT_SIGTERM if signals.received == "SIGTERM" else EXIT_SIGINT)
-        if signals.received and outcome.interrupted_by in (None, "SIGINT", "time limit"):
-            outcome.interrupted_by = signals.received
-        # Whatever arrives now must not cut the reports short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if report_dir is not None:
-            outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
-        for line in summary_lines(outcome):
-            color = "red" if line.startswith(("FAIL", "error", "Run stopped")) else None
-            click.secho(line, fg=color)
-        for path in outcome.reports:
-            click.echo(f"Report: {path}")
+    try:
+        if signals.received:
+            raise KeyboardInterrupt
+        signals.armed = True
+        outcome = run(options, **hooks)
+    except RunError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        # Stopped before the engine started (loading the spec, the preflight): the reports
+        # still say so, so a cancelled CI job leaves the same files as any other.
+        outcome = RunOutcome(seed=options.seed, target=options.url or "in-process mock")
+        outcome.interrupted_by = signals.received or "SIGINT"
+    finally:
+        signals.armed = False
+    if signals.received and outcome.interrupted_by in (None, "SIGINT", "time limit"):
+        outcome.interrupted_by = signals.received
+    if report_dir is not None:
+        outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
+    for line in summary_lines(outcome):
+        color = "red" if line.startswith(("FAIL", "error", "Run stopped")) else None
+        click.secho(line, fg=color)
+    for path in outcome.reports:
+        click.echo(f"Report: {path}")
     sys.exit(outcome.exit_code)
 
 
@@ -430,7 +434,8 @@ def contract(
         reports=tuple(dict.fromkeys(("html", *formats))) if report_dir else (),
         report_dir=report_dir,
     )
-    _run_and_report(options, report_dir)
+    with _Signals() as signals:
+        _run_and_report(options, report_dir, signals)
 
 
 # Progress off a terminal: one line this often, so a 30-minute CI job logs about 40 lines.
@@ -486,10 +491,6 @@ def fuzz(
 
     checks, operations, formats = _selection(checks_, include_operation, reports)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-    click.echo(
-        f"Fuzzing {url or 'the in-process mock'} for {_clock(duration)} with seed {seed} "
-        f"(replay with --seed {seed} --report-dir {report_dir}); Ctrl-C stops and keeps what was found."
-    )
     options = RunOptions(
         url=url,
         token=token,
@@ -532,13 +533,18 @@ def fuzz(
 
     stop = threading.Event()
     ticker = threading.Thread(target=heartbeat, args=(stop,), daemon=True)
-    ticker.start()
-    try:
-        _run_and_report(options, report_dir, on_event=progress, on_finding=found)
-    finally:
-        stop.set()
-        if tty:
-            click.echo()
+    with _Signals() as signals:
+        click.echo(
+            f"Fuzzing {url or 'the in-process mock'} for {_clock(duration)} with seed {seed} "
+            f"(replay with --seed {seed} --report-dir {report_dir}); Ctrl-C stops and keeps what was found."
+        )
+        ticker.start()
+        try:
+            _run_and_report(options, report_dir, signals, on_event=progress, on_finding=found)
+        finally:
+            stop.set()
+            if tty:
+                click.echo()
 
 
 def _clock(seconds: float) -> str:

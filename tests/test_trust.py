@@ -181,15 +181,42 @@ def test_junit_marks_checks_that_never_applied_as_skipped() -> None:
     assert skipped == ["pages_continue"]
 
 
-@pytest.mark.slow
-def test_sigterm_stops_a_fuzz_run_and_keeps_its_reports(tmp_path: Path) -> None:
+def started_fuzzing(report_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """A `fuzz` process a few seconds into its run (past start-up, however slow the machine)."""
     process = subprocess.Popen(
-        [MOCKSERVER, "fuzz", "--duration", "10m", "--seed", "7", "--report-dir", str(tmp_path)],
+        [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(report_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    time.sleep(6)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("Fuzzing ")
+    time.sleep(4)
+    return process
+
+
+@pytest.mark.slow
+def test_sigterm_right_at_start_still_leaves_reports(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("Fuzzing ")
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=HANG_GUARD)
+    assert process.returncode == 143, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["interrupted"] is True
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_fuzz_run_and_keeps_its_reports(tmp_path: Path) -> None:
+    process = started_fuzzing(tmp_path, "--seed", "7")
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=HANG_GUARD)
     assert process.returncode == 143, stdout + stderr
@@ -204,13 +231,7 @@ def test_sigterm_stops_a_fuzz_run_and_keeps_its_reports(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ctrl_c_exits_130_and_says_so(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(6)
+    process = started_fuzzing(tmp_path)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=HANG_GUARD)
     assert process.returncode == 130, stdout + stderr
