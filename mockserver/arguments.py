@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
 _RATE = re.compile(r"^(?P<count>\d+)/(?P<unit>[smhd])$")
@@ -36,6 +36,18 @@ def rate_limit(text: str) -> str:
     return f"{int(match['count'])}/{match['unit']}"
 
 
+def _without_userinfo(parts: SplitResult) -> str:
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}"
+
+
+def token(text: str) -> str:
+    """A bearer token as RFC 6750 allows it: visible ASCII, no spaces (an empty one is no token)."""
+    if any(not 0x21 <= ord(char) <= 0x7E for char in text):
+        raise ValueError("a bearer token is visible ASCII without spaces (RFC 6750)")
+    return text
+
+
 def url(text: str) -> str:
     """An absolute http(s) URL with a valid host and port, without its trailing slash."""
     try:
@@ -55,6 +67,8 @@ def url(text: str) -> str:
     except ValueError:
         if not all(_LABEL.match(label) for label in host.rstrip(".").split(".")):
             raise ValueError(f"{text!r}: {host!r} is not a valid host name") from None
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{_without_userinfo(parts)}: give credentials with --token, not in the URL")
     if parts.query or parts.fragment:
         raise ValueError(f"{text!r}: give the base URL, without a query or fragment")
     return text.strip().rstrip("/")

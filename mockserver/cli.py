@@ -24,7 +24,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from mockserver import arguments  # noqa: E402
 from mockserver.app import create_app  # noqa: E402
 from mockserver.fixtures import FixtureError  # noqa: E402
-from mockserver.outcome import DEFAULT_RUN_SEED, REPORT_FORMATS  # noqa: E402
+from mockserver.outcome import DEFAULT_RUN_SEED, EXIT_SIGINT, REPORT_FORMATS  # noqa: E402
 from mockserver.settings import (  # noqa: E402
     DEFAULT_COUNT,
     DEFAULT_LOCALE,
@@ -51,7 +51,23 @@ def fail(message: str) -> None:
     sys.exit(EXIT_STARTUP_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """Usage errors (an unknown option, a bad value) as one red line and exit 2, like every other
+    error of this command, instead of click's usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            fail(exc.format_message())
+        except click.ClickException as exc:
+            fail(exc.format_message())
+        except click.Abort:
+            sys.exit(EXIT_SIGINT)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mockserver")
 def main() -> None:
     """A behaving mock of the two "list assistants" APIs described by openapi.yaml."""
@@ -177,7 +193,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _known_checks() -> set[str]:
-    import schemathesis.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
+    import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
     from schemathesis.checks import CHECKS
 
     import mockserver.hooks  # noqa: F401
@@ -214,6 +230,7 @@ def _target_options(func: Any) -> Any:
                 "--token",
                 envvar="MOCKSERVER_TOKEN",
                 default=None,
+                callback=_parsed(arguments.token),
                 help="Bearer token; never printed nor written to reports, and curl lines read it "
                 "from $MOCKSERVER_TOKEN. [env: MOCKSERVER_TOKEN]",
             ),
@@ -282,6 +299,19 @@ def _target_options(func: Any) -> Any:
     return func
 
 
+def _writable(directory: Path | None) -> None:
+    """Refuse a report directory that cannot be written before the run, not after it."""
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".mockserver-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        fail(f"--report-dir {directory}: cannot write there ({exc.strerror or exc})")
+
+
 def _selection(checks_: tuple[str, ...], include_operation: tuple[str, ...], reports: tuple[str, ...]) -> Any:
     checks = _split(checks_)
     if checks_ and not checks:
@@ -316,6 +346,11 @@ class _Signals:
         }
         return self
 
+    def arm(self) -> None:
+        if self.received:
+            raise KeyboardInterrupt
+        self.armed = True
+
     def _handle(self, number: int, frame: Any) -> None:
         first = self.received is None
         self.received = signal.Signals(number).name
@@ -335,8 +370,12 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
     try:
         if signals.received:
             raise KeyboardInterrupt
-        signals.armed = True
-        outcome = run(options, **hooks)
+        outcome = run(
+            options,
+            should_stop=lambda: signals.received is not None,
+            on_engine_start=signals.arm,
+            **hooks,
+        )
     except RunError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -418,6 +457,7 @@ def contract(
     from mockserver.runner import RunOptions
 
     checks, operations, formats = _selection(checks_, include_operation, reports)
+    _writable(report_dir)
     options = RunOptions(
         url=url,
         token=token,
@@ -490,6 +530,7 @@ def fuzz(
     from mockserver.runner import RunOptions
 
     checks, operations, formats = _selection(checks_, include_operation, reports)
+    _writable(report_dir)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
         url=url,
@@ -570,7 +611,7 @@ def _clock(seconds: float) -> str:
 @click.option(
     "--fixtures",
     "fixtures_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
     help="Fixtures directory to validate (default: the bundled one).",
 )
@@ -601,7 +642,10 @@ def validate(
     count, example_problems = validation.check_examples(spec)
     click.echo(f"{settings.spec_path.name}: {count} examples, {len(example_problems)} invalid")
     problems += example_problems
-    fixture_problems = validation.check_fixtures(settings.fixtures_dir, spec)
+    try:
+        fixture_problems = validation.check_fixtures(settings.fixtures_dir, spec)
+    except validation.Unreadable as exc:
+        fail(str(exc))
     click.echo(f"fixtures: {'valid' if not fixture_problems else 'invalid'}")
     problems += fixture_problems
     for drift in validation.drift_files(settings.fixtures_dir):

@@ -67,6 +67,10 @@ class FixtureError(Exception):
     """A fixture file is unreadable or invalid; the message names the file and JSON path."""
 
 
+class FixtureUnreadable(FixtureError):
+    """A fixture file could not be read at all (missing, not a regular file, too large)."""
+
+
 def pointer(path: Iterable[Any]) -> str:
     """A JSON pointer (RFC 6901) for a path of keys and indexes."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
@@ -81,7 +85,7 @@ def _read_json(path: Path, root: Path) -> Any:
         return limits.loads(data)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise FixtureError(f"{_display(path, root)}: cannot read: {reason}") from None
+        raise FixtureUnreadable(f"{_display(path, root)}: cannot read: {reason}") from None
     except limits.JsonLimitError as exc:
         raise FixtureError(f"{_display(path, root)}: {exc.pointer}: {exc.message}") from None
     except json.JSONDecodeError as exc:

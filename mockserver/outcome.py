@@ -8,6 +8,7 @@ rendering can leak the token.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -103,12 +104,13 @@ class RunOutcome:
 
     @property
     def untested_is_fatal(self) -> bool:
-        """An operation that was only ever refused (401/403/404) means the run's identity or
-        organization is wrong: nothing was tested, whatever else was found."""
-        return bool(self.untested) and (
-            not self.findings
-            or any(set(self.statuses.get(op, Counter())) <= {401, 403, 404} for op in self.untested if op)
+        """Nothing was tested: no violation was found and an operation never answered 2xx, or an
+        operation was only ever refused (401/403/404), which means the run's identity,
+        organization or URL is wrong, whatever else was found."""
+        refused_only = any(
+            self.statuses.get(op) and set(self.statuses[op]) <= {401, 403, 404} for op in self.untested
         )
+        return bool(self.untested) and (not self.findings or refused_only)
 
     @property
     def exit_code(self) -> int:
@@ -127,10 +129,16 @@ class RunOutcome:
         return {EXIT_CONFORMS: "conforms", EXIT_VIOLATIONS: "violations", EXIT_ERROR: "error"}[self.exit_code]
 
 
+# Characters a bearer token is made of (RFC 6750 b64token): a secret is replaced only where it
+# stands whole, so a short one cannot garble the words around it.
+_TOKEN_CHARS = r"A-Za-z0-9\-._~+/="
+
+
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            pattern = rf"(?<![{_TOKEN_CHARS}]){re.escape(secret)}(?![{_TOKEN_CHARS}])"
+            text = re.sub(pattern, REDACTED, text)
     return text
 
 
@@ -174,8 +182,9 @@ def summary_lines(outcome: RunOutcome) -> list[str]:
             lines.append(f"   Reproduce: {finding.curl}")
         if finding.status is not None:
             lines.append(f"   Response: {finding.status} {finding.excerpt}")
+    label = "error: nothing tested" if outcome.untested_is_fatal else "note: no 2xx"
     for _operation, why in sorted(outcome.untested.items()):
-        lines += ["", f"error: nothing tested: {why}"]
+        lines += ["", f"{label}: {why}"]
     for error, count in outcome.errors.items():
         lines += ["", f"error{_times(count)}: {error}"]
     if outcome.interrupted_by:
@@ -217,7 +226,7 @@ def junit_xml(outcome: RunOutcome) -> bytes:
             name=operation,
             tests=str(len(names)),
             failures=str(sum(1 for t in checks.values() if t.failed)),
-            errors="1" if operation in outcome.untested else "0",
+            errors="1" if operation in outcome.untested and outcome.untested_is_fatal else "0",
             skipped=str(sum(1 for name in names if name not in checks)),
             time=f"{outcome.seconds.get(operation, 0.0):.3f}",
             timestamp=timestamp,
@@ -231,15 +240,15 @@ def junit_xml(outcome: RunOutcome) -> bytes:
         ):
             ET.SubElement(properties, "property", name=name, value=value)
         for check in names:
-            case = ET.SubElement(suite, "testcase", classname=operation, name=check, time="0.000")
+            case = ET.SubElement(suite, "testcase", classname=operation, name=check)
             if check not in checks:
                 ET.SubElement(case, "skipped", message="never applied: no response this check judges")
                 continue
             for finding in (f for f in failures if f.check == check):
                 failure = ET.SubElement(case, "failure", message=finding.title, type=check)
                 failure.text = _failure_text(finding, outcome.occurrences[finding.key()])
-        if operation in outcome.untested:
-            case = ET.SubElement(suite, "testcase", classname=operation, name="answered_2xx", time="0.000")
+        if operation in outcome.untested and outcome.untested_is_fatal:
+            case = ET.SubElement(suite, "testcase", classname=operation, name="answered_2xx")
             ET.SubElement(case, "error", message=outcome.untested[operation])
     run_errors = list(outcome.errors.items())
     if outcome.interrupted_by:

@@ -8,9 +8,13 @@ prints.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
 import json
 import logging
+import math
 import shlex
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -111,7 +115,7 @@ class RunOptions:
 SCHEMATHESIS_PROBE_PATH = "schemathesis-probe%5C%1B%01"
 
 
-def preflight(url: str, timeout: float) -> None:
+def preflight(url: str, timeout: float, should_stop: Callable[[], bool] = lambda: False) -> None:
     """Fail fast, in one line, when the deployment cannot be reached, and send Schemathesis'
     probe requests first within the run's bounds (each whole response within `timeout`, the
     body within the size limit), so its unbounded probes never meet a hanging or huge answer."""
@@ -120,10 +124,22 @@ def preflight(url: str, timeout: float) -> None:
         async with httpx.AsyncClient(timeout=timeout) as client:
             await fetch(client, client.build_request("GET", target))
 
+    async def bounded(target: str) -> None:
+        # Polls `should_stop`, so a signal ends the preflight at once without unwinding asyncio.
+        task = asyncio.ensure_future(asyncio.wait_for(probe(target), timeout))
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.1)
+            if should_stop() and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                raise KeyboardInterrupt
+        task.result()
+
     for target in (url, f"{url}/{SCHEMATHESIS_PROBE_PATH}"):
         what = url if target == url else f"{url} (Schemathesis' probe GET /{SCHEMATHESIS_PROBE_PATH})"
         try:
-            asyncio.run(asyncio.wait_for(probe(target), timeout))
+            asyncio.run(bounded(target))
         except (TimeoutError, httpx.TimeoutException):
             raise RunError(f"{what}: no response within {timeout:g}s") from None
         except httpx.ConnectError as exc:
@@ -197,8 +213,9 @@ def build_schema(options: RunOptions) -> Any:
             checks = [name for name in CHECKS.get_all_names() if name not in NOT_IN_FUZZ_MODE]
     if checks:
         config.checks.update(included_check_names=checks)
-    if options.max_time is not None and options.mode == "contract":
-        config.max_time = max(1, int(options.max_time))
+    # Schemathesis keeps interesting cases of earlier runs in a cache under the working directory
+    # and replays them; a contract run must depend on the deployment and the seed alone.
+    config.cache.enabled = False
     if options.include_operations:
         schema = schema.include(operation_id=list(options.include_operations))
     caller = options.caller or (IN_PROCESS_CALLER if in_process and not options.token else {})
@@ -357,14 +374,18 @@ def _selected(spec: Spec, options: RunOptions) -> list[str]:
     return sorted(known[name] for name in options.include_operations)
 
 
-def _why_untested(outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, token: str | None) -> str:
+def _why_untested(
+    outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, token: str | None, selected: list[str]
+) -> str:
     statuses = outcome.statuses.get(label, Counter())
     if not outcome.cases.get(label):
         if options.mode == "fuzz":
             return f"{label} was never requested within the time box: give --duration more time"
         return f"{label} was never requested"
     if not statuses:
-        return f"{label} got no response to a valid request"
+        return f"{label} got no readable response to a valid request"
+    if options.url and all(set(outcome.statuses.get(op, Counter())) == {404} for op in selected):
+        return f"every request to {label} was answered 404, as to every operation: is --url the API's base?"
     shown = ", ".join(f"{code} x{n}" for code, n in statuses.most_common())
     if set(statuses) <= {401, 403}:
         code = statuses.most_common(1)[0][0]
@@ -421,20 +442,43 @@ def _events(schema: Any, options: RunOptions, location: str) -> Iterator[Any]:
     )
 
 
+def _scrub(paths: list[Path], secrets: tuple[str, ...]) -> None:
+    """Schemathesis filters credentials by header name; a deployment that echoes the token in a
+    body would still put it in its reports, so the written files are redacted as ours are."""
+    for path in paths:
+        for file in [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []:
+            if not file.is_file():
+                continue
+            text = file.read_text(encoding="utf-8", errors="surrogateescape")
+            variants = {
+                s for secret in secrets for s in (secret, html.escape(secret), json.dumps(secret)[1:-1])
+            }
+            cleaned = redact(text, tuple(variants))
+            if cleaned != text:
+                file.write_text(cleaned, encoding="utf-8", errors="surrogateescape")
+
+
 def run(
     options: RunOptions,
     *,
     on_event: Callable[[str], None] | None = None,
     on_finding: Callable[[Finding], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_engine_start: Callable[[], None] | None = None,
 ) -> RunOutcome:
+    """Run the contract or fuzzing session `options` describes.
+
+    `should_stop` is polled (the preflight, between events); `on_engine_start` is called once
+    the engine is under way, from when a `KeyboardInterrupt` unwinds it cleanly.
+    """
+    stop_requested = should_stop or (lambda: False)
     try:
         spec = load_spec(options.spec_path)
     except SpecError as exc:
         raise RunError(str(exc)) from None
     selected = _selected(spec, options)
     if options.url is not None:
-        preflight(options.url, options.timeout)
+        preflight(options.url, options.timeout, stop_requested)
     schema = build_schema(options)
     token = options.token or (IN_PROCESS_TOKEN if options.url is None else None)
     target = options.url or (IN_PROCESS if options.app is None else "in-process app")
@@ -448,9 +492,16 @@ def run(
     started = time.monotonic()
     engine = from_schema(schema)
     if options.mode == "fuzz":
-        stream = engine.fuzz(FuzzConfig(max_time=max(1, int(options.max_time or 60))))
+        stream = engine.fuzz(FuzzConfig(max_time=max(1, math.ceil(options.max_time or 60))))
     else:
         stream = engine.execute()
+    # The whole-run limit of a contract run. Schemathesis' own `max_time` is a budget it fills
+    # by cycling its phases again, so a deadline of ours stops the stream instead.
+    deadline = (
+        threading.Timer(options.max_time, stream.stop)
+        if options.mode == "contract" and options.max_time
+        else None
+    )
 
     def feed(event: Any) -> None:
         if context is None:
@@ -464,10 +515,14 @@ def run(
         handler.start(context)
     for event in _events(schema, options, str(options.spec_path)) if handlers else ():
         feed(event)
+    if deadline is not None:
+        deadline.start()
+    if on_engine_start is not None:
+        on_engine_start()
     try:
         for event in stream:
             feed(event)
-            if should_stop is not None and should_stop():
+            if stop_requested():
                 stream.stop()
             if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
                 if isinstance(event, events.ScenarioFinished) and not event.is_test_scenario:
@@ -480,30 +535,33 @@ def run(
                     stopped_by_run = True
                     stream.stop()
                 if on_event is not None:
-                    on_event(f"{len(event.recorder.cases)} cases of {event.recorder.label}")
+                    on_event(event.recorder.label)
             elif isinstance(event, events.NonFatalError) and collector.error(event):
                 stopped_by_run = True
                 stream.stop()
             elif isinstance(event, events.FatalError):
                 outcome.errors[redact(str(event.exception).splitlines()[0], options.secrets)] += 1
             elif isinstance(event, events.Interrupted) and not stopped_by_run:
-                outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
-            elif (
-                isinstance(event, events.EngineFinished)
-                and str(event.stop_reason) == "max_time"
-                and options.mode == "contract"
-            ):
-                outcome.interrupted_by = "time limit"
+                if deadline is not None and not deadline.is_alive():
+                    outcome.interrupted_by = "time limit"
+                else:
+                    outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
     except KeyboardInterrupt:
         outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
         stream.stop()
         stream.generator.close()
     finally:
+        if deadline is not None:
+            deadline.cancel()
         outcome.duration = time.monotonic() - started
         for handler in handlers:
             handler.shutdown(context)
-    if not outcome.interrupted_by and not (stopped_by_run and outcome.errors):
-        for label in selected:
-            if outcome.successes(label) == 0:
-                outcome.untested[label] = _why_untested(outcome, spec, label, options, token)
+        _scrub(outcome.reports, options.secrets)
+    completed = not outcome.interrupted_by and not stopped_by_run
+    for label in selected:
+        # An operation the run never reached says nothing when the run was cut short.
+        if outcome.successes(label) == 0 and (completed or outcome.cases.get(label)):
+            if stopped_by_run and outcome.errors:
+                continue
+            outcome.untested[label] = _why_untested(outcome, spec, label, options, token, selected)
     return outcome

@@ -15,7 +15,7 @@ from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.readers import read_from_filename
 
 from mockserver import checks, limits
-from mockserver.fixtures import FixtureError, load_directory, load_records, schema_errors
+from mockserver.fixtures import FixtureError, FixtureUnreadable, load_directory, load_records, schema_errors
 from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
 
 DRIFT_DIR = "drift"
@@ -76,6 +76,8 @@ def check_fixtures(fixtures_dir: Path, spec: Spec) -> list[Problem]:
     try:
         directory = load_directory(fixtures_dir)
         load_records(fixtures_dir, spec, directory)
+    except FixtureUnreadable as exc:
+        raise Unreadable(str(exc)) from None
     except FixtureError as exc:
         return [Problem("fixtures", "", str(exc))]
     return []

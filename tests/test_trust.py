@@ -131,13 +131,117 @@ def test_a_selection_of_nothing_exits_2(args: list[str], message: str) -> None:
         ["--max-duration", "-5m"],
         ["--max-duration", "soon"],
         ["--timeout", "0"],
+        ["--token", "€uro"],
+        ["--token", "two words"],
+        ["--url", "http://user:pw5ecret@127.0.0.1:8000"],
+        ["--workers", "many"],
+        ["--no-such-option"],
     ],
 )
 def test_a_bad_option_value_is_one_line_and_exit_2(args: list[str]) -> None:
     result = CliRunner().invoke(main, ["contract", *args])
     assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert result.output.strip().splitlines()[-1].startswith("Error: Invalid value for")
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("mockserver: error: ")
+    assert "pw5ecret" not in line
+
+
+def test_an_unwritable_report_dir_is_refused_before_the_run(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(main, ["contract", "--report-dir", str(blocker / "reports")])
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"mockserver: error: --report-dir {blocker / 'reports'}: cannot write there"
+    )
+
+
+def test_schemathesis_checks_can_be_selected_by_name() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["contract", "--max-examples", "3", "--checks", "status_code_conformance,page_size_within_limit"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 checks" in result.output
+
+
+def test_fuzz_leaves_ignored_auth_to_contract() -> None:
+    result = CliRunner().invoke(main, ["fuzz", "--duration", "5s", "--checks", "ignored_auth"])
+    assert result.exit_code == 2
+    assert "ignored_auth cannot run in fuzz mode" in result.output
+
+
+@pytest.mark.slow
+def test_max_duration_ends_the_run_and_a_refused_run_still_exits_2(served_mock: str) -> None:
+    result = contract(
+        "--url", served_mock, "--token", "wrong", "--org-id", "org_demo", "--max-duration", "2s"
+    )
+    assert result.returncode == 2, result.stdout
+    assert "is --token right?" in result.stdout
+    summary_line = result.stdout.strip().splitlines()[-1]
+    assert "verdict: error" in summary_line
+
+
+@pytest.mark.slow
+def test_a_wrong_base_url_is_named(served_mock: str) -> None:
+    result = contract("--url", served_mock + "/v9", "--token", "dev-token", "--org-id", "org_demo")
+    assert result.returncode == 2, result.stdout
+    assert "is --url the API's base?" in result.stdout
+
+
+def test_a_deployment_that_only_fails_is_a_violation_not_an_empty_run() -> None:
+    outcome = run(RunOptions(app=broken_app("server_error"), max_examples=3))
+    assert outcome.exit_code == 1
+    assert outcome.untested and not outcome.untested_is_fatal
+    from mockserver.outcome import summary_lines
+
+    assert any(line.startswith("note: no 2xx: ") for line in summary_lines(outcome))
+
+
+@pytest.mark.slow
+def test_a_token_echoed_by_the_deployment_is_scrubbed_from_every_report(tmp_path: Path) -> None:
+    secret = "echoed-S3CRET-token"
+
+    async def echo(scope: Any, receive: Any, send: Any) -> None:
+        headers = dict(scope["headers"])
+        body = json.dumps([{"seen": headers.get(b"authorization", b"").decode()}]).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    with serving(echo) as base:
+        result = contract(
+            "--url",
+            base,
+            "--token",
+            secret,
+            "--org-id",
+            "acme",
+            "--report-dir",
+            str(tmp_path),
+            "--report",
+            "har,vcr,ndjson,pytest",
+        )
+    assert result.returncode in (1, 2)
+    assert secret not in result.stdout + result.stderr
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) >= 6
+    for path in files:
+        assert secret not in path.read_text(errors="replace"), path
+
+
+def test_a_short_token_does_not_garble_the_words_around_it() -> None:
+    from mockserver.outcome import REDACTED, redact
+
+    assert (
+        redact("Authorization: Bearer t at http://x", ("t",))
+        == f"Authorization: Bearer {REDACTED} at http://x"
+    )
 
 
 def test_fuzz_refuses_a_zero_duration() -> None:

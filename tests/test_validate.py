@@ -114,3 +114,17 @@ def test_an_error_body_is_checked_against_its_declared_status(tmp_path: Path) ->
     )
     assert result.exit_code == 1
     assert "status 418 is not declared" in result.output
+
+
+def test_fixtures_that_cannot_be_read_cannot_be_validated_exit_2(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    result = CliRunner().invoke(main, ["validate", "--fixtures", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(REPO / "fixtures", fixtures)
+    os.mkfifo(fixtures / "records/assistants/pipe.json")
+    result = CliRunner().invoke(main, ["validate", "--fixtures", str(fixtures)])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("pipe.json: cannot read: not a regular file (a FIFO)")
