@@ -49,6 +49,27 @@ def test_the_engine_and_config_the_runner_drives() -> None:
         assert fields <= set(event.__slots__), event
 
 
+def test_the_recorder_fields_the_outcome_is_filled_from() -> None:
+    import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
+    from schemathesis.checks import CHECKS
+    from schemathesis.engine.core import EventStream
+    from schemathesis.engine.recorder import CheckFailureInfo, CheckNode, ScenarioRecorder
+
+    assert {"cases", "checks", "interactions", "label"} <= set(ScenarioRecorder.__annotations__)
+    assert {"name", "failure_info"} <= set(CheckNode.__annotations__)
+    assert "code_sample" in dir(CheckFailureInfo) or "code_sample" in CheckFailureInfo.__annotations__
+    assert "generator" in EventStream.__annotations__
+    assert {"not_a_server_error", "status_code_conformance"} <= set(CHECKS.get_all_names())
+
+
+def test_schemathesis_cache_can_be_switched_off() -> None:
+    schema = schemathesis.openapi.from_dict(
+        {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    )
+    schema.config.cache.enabled = False
+    assert schema.config.cache.enabled is False
+
+
 def test_the_report_writers_are_reached_through_the_cli_modules() -> None:
     # No public API offers Schemathesis' report writers outside `st run`; these are its CLI's own.
     from schemathesis.cli.commands.run.context import ExecutionContext
