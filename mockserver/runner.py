@@ -175,6 +175,9 @@ def build_schema(options: RunOptions) -> Any:
         schema.config.update(base_url=base)
         # Requests keep the deployment's URL; the relay bounds each response (see relay.py).
         schema.app = Relay(f"{parts.scheme}://{parts.netloc}")
+        # Schemathesis mines an in-process app's code for constants to generate with; the relay
+        # is no API, and mining it would make the cases depend on the installed files.
+        schema.config.analysis.constants.enabled = False
     in_process = options.url is None
     token = options.token or (IN_PROCESS_TOKEN if in_process else None)
     org_id = options.org_id or (IN_PROCESS_ORG if in_process else None)
