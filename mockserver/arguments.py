@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
 _RATE = re.compile(r"^(?P<count>\d+)/(?P<unit>[smhd])$")
+_USERINFO = re.compile(r"://[^/?#]*@")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
@@ -36,11 +37,6 @@ def rate_limit(text: str) -> str:
     return f"{int(match['count'])}/{match['unit']}"
 
 
-def _without_userinfo(parts: SplitResult) -> str:
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}{parts.path}"
-
-
 def token(text: str) -> str:
     """A bearer token as RFC 6750 allows it: visible ASCII, no spaces (an empty one is no token)."""
     if any(not 0x21 <= ord(char) <= 0x7E for char in text):
@@ -49,26 +45,28 @@ def token(text: str) -> str:
 
 
 def url(text: str) -> str:
-    """An absolute http(s) URL with a valid host and port, without its trailing slash."""
+    """An absolute http(s) URL with a valid host and port, without its trailing slash. Error
+    messages never repeat credentials written into the URL."""
+    shown = _USERINFO.sub("://", text)
     try:
         parts = urlsplit(text.strip())
         port = parts.port
         host = parts.hostname
     except ValueError as exc:
-        raise ValueError(f"{text!r} is not a valid URL ({exc})") from None
+        raise ValueError(f"{shown!r} is not a valid URL ({exc})") from None
+    if "@" in parts.netloc:
+        raise ValueError(f"{shown!r}: give credentials with --token, not in the URL")
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"{text!r} is not an http(s) URL")
+        raise ValueError(f"{shown!r} is not an http(s) URL")
     if not host:
-        raise ValueError(f"{text!r} has no host")
+        raise ValueError(f"{shown!r} has no host")
     if port == 0:
-        raise ValueError(f"{text!r}: port 0 cannot be reached")
+        raise ValueError(f"{shown!r}: port 0 cannot be reached")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not all(_LABEL.match(label) for label in host.rstrip(".").split(".")):
-            raise ValueError(f"{text!r}: {host!r} is not a valid host name") from None
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{_without_userinfo(parts)}: give credentials with --token, not in the URL")
+            raise ValueError(f"{shown!r}: {host!r} is not a valid host name") from None
     if parts.query or parts.fragment:
-        raise ValueError(f"{text!r}: give the base URL, without a query or fragment")
+        raise ValueError(f"{shown!r}: give the base URL, without a query or fragment")
     return text.strip().rstrip("/")

@@ -59,6 +59,9 @@ class _OneLineErrors(click.Group):
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.format_message())  # `mockserver` alone: the help, as click shows it
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             fail(exc.format_message())
         except click.ClickException as exc:

@@ -51,6 +51,13 @@ def _segments(data: bytes) -> list[bytes]:
     return data.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
 
 
+def _key(raw: bytes) -> str:
+    try:
+        return str(json.loads(b'"' + raw + b'"'))
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
 def nesting_violation(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> JsonLimitError | None:
     """The first container nested deeper than `max_depth`, found without parsing.
 
@@ -69,10 +76,12 @@ def nesting_violation(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> JsonLimit
         return None
     # Too deep: walk again, keeping each container's key or index, to say where.
     stack: list[list[Any]] = []
+    offset = 0
     for index, segment in enumerate(segments):
+        start, offset = offset, offset + len(segment) + 1  # blanking kept every length
         if index % 2:
             if stack and stack[-1][0] and stack[-1][2]:
-                stack[-1][1] = segment.decode("utf-8", "replace")
+                stack[-1][1] = _key(data[start : start + len(segment)])
                 stack[-1][2] = False
             continue
         for match in _STRUCTURE.finditer(segment):

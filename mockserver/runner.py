@@ -384,6 +384,8 @@ def _why_untested(
     if not outcome.cases.get(label):
         if options.mode == "fuzz":
             return f"{label} was never requested within the time box: give --duration more time"
+        if outcome.interrupted_by == "time limit":
+            return f"{label} was never requested before --max-duration ended the run"
         return f"{label} was never requested"
     if not statuses:
         return f"{label} got no readable response to a valid request"
@@ -500,11 +502,16 @@ def run(
         stream = engine.execute()
     # The whole-run limit of a contract run. Schemathesis' own `max_time` is a budget it fills
     # by cycling its phases again, so a deadline of ours stops the stream instead.
-    deadline = (
-        threading.Timer(options.max_time, stream.stop)
-        if options.mode == "contract" and options.max_time
-        else None
-    )
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        stream.stop()
+
+    deadline = None
+    if options.mode == "contract" and options.max_time:
+        deadline = threading.Timer(options.max_time, expire)
+        deadline.daemon = True
 
     def feed(event: Any) -> None:
         if context is None:
@@ -518,11 +525,11 @@ def run(
         handler.start(context)
     for event in _events(schema, options, str(options.spec_path)) if handlers else ():
         feed(event)
-    if deadline is not None:
-        deadline.start()
-    if on_engine_start is not None:
-        on_engine_start()
     try:
+        if deadline is not None:
+            deadline.start()
+        if on_engine_start is not None:
+            on_engine_start()
         for event in stream:
             feed(event)
             if stop_requested():
@@ -544,27 +551,29 @@ def run(
                 stream.stop()
             elif isinstance(event, events.FatalError):
                 outcome.errors[redact(str(event.exception).splitlines()[0], options.secrets)] += 1
-            elif isinstance(event, events.Interrupted) and not stopped_by_run:
-                if deadline is not None and not deadline.is_alive():
-                    outcome.interrupted_by = "time limit"
-                else:
-                    outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
+            elif isinstance(event, events.Interrupted) and not stopped_by_run and not expired.is_set():
+                outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
     except KeyboardInterrupt:
         outcome.interrupted_by = outcome.interrupted_by or "SIGINT"
         stream.stop()
         stream.generator.close()
     finally:
-        if deadline is not None:
+        if deadline is not None and deadline.is_alive():
             deadline.cancel()
+            deadline.join()
         outcome.duration = time.monotonic() - started
         for handler in handlers:
             handler.shutdown(context)
         _scrub(outcome.reports, options.secrets)
-    completed = not outcome.interrupted_by and not stopped_by_run
+    if expired.is_set() and not outcome.interrupted:
+        outcome.interrupted_by = "time limit"
     for label in selected:
-        # An operation the run never reached says nothing when the run was cut short.
-        if outcome.successes(label) == 0 and (completed or outcome.cases.get(label)):
-            if stopped_by_run and outcome.errors:
-                continue
-            outcome.untested[label] = _why_untested(outcome, spec, label, options, token, selected)
+        if outcome.successes(label):
+            continue
+        reached = bool(outcome.cases.get(label))
+        # A signal, or a deployment the run had to stop for, says why nothing more was tested;
+        # an operation that --max-duration left untested is still untested.
+        if (outcome.interrupted and not reached) or (stopped_by_run and (outcome.errors or not reached)):
+            continue
+        outcome.untested[label] = _why_untested(outcome, spec, label, options, token, selected)
     return outcome

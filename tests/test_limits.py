@@ -39,6 +39,12 @@ def test_the_pointer_names_keys_and_indexes() -> None:
     assert violation is not None and violation.pointer == "/a~1b/1/c/0"
 
 
+def test_keys_in_the_pointer_are_decoded() -> None:
+    data = json.dumps({'a"b': {"c\\": {"é": [[1]]}}}).encode()
+    violation = limits.nesting_violation(data, 4)
+    assert violation is not None and violation.pointer == '/a"b/c\\/é/0'
+
+
 def test_a_hundred_thousand_levels_are_refused_without_recursion() -> None:
     with pytest.raises(limits.JsonLimitError, match="nested deeper than 64 levels"):
         limits.loads(b"[" * 100_000 + b"]" * 100_000)

@@ -134,6 +134,10 @@ def test_a_selection_of_nothing_exits_2(args: list[str], message: str) -> None:
         ["--token", "€uro"],
         ["--token", "two words"],
         ["--url", "http://user:pw5ecret@127.0.0.1:8000"],
+        ["--url", "http://user:pw5ecret@127.0.0.1:abc"],
+        ["--url", "http://user:pw5ecret@[::1"],
+        ["--url", "http://user:pw5ecret@127.0.0.1:abc"],
+        ["--url", "http://user:pw5ecret@[::1"],
         ["--workers", "many"],
         ["--no-such-option"],
     ],
@@ -459,3 +463,35 @@ def test_fuzz_max_examples_ends_a_smoke_run_before_its_time_box(tmp_path: Path) 
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["interrupted"] is False
     assert all(op["cases"] >= 5 for op in summary["operations"].values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET /x?access_token=dev-token-42&a=1",
+        "/sessions/dev-token-42",
+        "dev-token-42.",
+        "a-dev-token-42",
+        "xdev-token-42y",
+    ],
+)
+def test_a_real_token_is_redacted_wherever_it_appears(text: str) -> None:
+    from mockserver.outcome import redact
+
+    assert "dev-token-42" not in redact(text, ("dev-token-42",))
+
+
+def test_a_max_duration_that_left_an_operation_untested_is_not_a_pass() -> None:
+    outcome = run(RunOptions(max_time=0.05))
+    assert outcome.interrupted_by == "time limit"
+    assert outcome.exit_code == 2
+    assert any("before --max-duration ended the run" in why for why in outcome.untested.values())
+
+
+def test_a_signal_as_the_engine_starts_leaves_no_deadline_behind() -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    outcome = run(RunOptions(max_time=600), on_engine_start=interrupted)
+    assert outcome.interrupted_by == "SIGINT" and outcome.exit_code == 130
+    assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t.is_alive()]
