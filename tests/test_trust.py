@@ -254,19 +254,14 @@ def test_fuzz_refuses_a_zero_duration() -> None:
     assert "is not a positive duration" in result.output
 
 
+def org_contract(report_dir: Path, *extra: str) -> Any:
+    """A short in-process contract run of the organization API, reports in `report_dir`."""
+    arguments = ["--max-examples", "3", "--include-operation", "list_org_assistants"]
+    return CliRunner().invoke(main, ["contract", *arguments, *extra, "--report-dir", str(report_dir)])
+
+
 def test_the_summary_counts_2xx_per_operation_and_junit_marks_skipped_checks(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "contract",
-            "--max-examples",
-            "3",
-            "--include-operation",
-            "list_org_assistants",
-            "--report-dir",
-            str(tmp_path),
-        ],
-    )
+    result = org_contract(tmp_path)
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     operation = summary["operations"]["GET /orgs/{org_id}/assistants"]
@@ -430,20 +425,7 @@ def test_a_pages_continue_failure_shows_both_pages_and_its_curl_lines_reproduce_
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_schemathesis_reports_are_written_on_request_and_hold_no_token(tmp_path: Path) -> None:
     app_token = "dev-token"
-    result = CliRunner().invoke(
-        main,
-        [
-            "contract",
-            "--max-examples",
-            "3",
-            "--include-operation",
-            "list_org_assistants",
-            "--report",
-            "har,vcr,ndjson,pytest",
-            "--report-dir",
-            str(tmp_path),
-        ],
-    )
+    result = org_contract(tmp_path, "--report", "har,vcr,ndjson,pytest")
     assert result.exit_code == 0, result.output
     for name in ("har.json", "vcr.yaml", "events.ndjson", "test_reproduce.py", "html/index.html"):
         assert (tmp_path / name).is_file(), name
