@@ -62,9 +62,7 @@ class _OneLineErrors(click.Group):
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.format_message())  # `mockserver` alone: the help, as click shows it
             sys.exit(exc.exit_code)
-        except click.UsageError as exc:
-            fail(exc.format_message())
-        except click.ClickException as exc:
+        except click.ClickException as exc:  # usage errors included
             fail(exc.format_message())
         except click.Abort:
             sys.exit(EXIT_SIGINT)
@@ -371,8 +369,6 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
     from mockserver.runner import RunError, run
 
     try:
-        if signals.received:
-            raise KeyboardInterrupt
         outcome = run(
             options,
             should_stop=lambda: signals.received is not None,
@@ -557,7 +553,7 @@ def fuzz(
     state = {"cases": 0, "found": 0}
     started = time.monotonic()
 
-    def progress(line: str) -> None:
+    def progress(_label: str) -> None:
         state["cases"] += 1
 
     def found(finding: Any) -> None:

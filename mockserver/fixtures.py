@@ -80,9 +80,7 @@ def pointer(path: Iterable[Any]) -> str:
 def _read_json(path: Path, root: Path) -> Any:
     """A fixture file, bounded: regular files only, size, depth and numbers within limits."""
     try:
-        data = limits.read_regular_file(path)
-        data.decode("utf-8")
-        return limits.loads(data)
+        return limits.loads(limits.read_regular_file(path))
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise FixtureUnreadable(f"{_display(path, root)}: cannot read: {reason}") from None

@@ -109,6 +109,25 @@ class RunOptions:
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.token,) if s)
 
+    @property
+    def run_token(self) -> str | None:
+        """The token the run sends: the in-process mock is tested as its dev token."""
+        return self.token or (IN_PROCESS_TOKEN if self.url is None else None)
+
+    @property
+    def run_org_id(self) -> str | None:
+        return self.org_id or (IN_PROCESS_ORG if self.url is None else None)
+
+    @property
+    def checks_to_run(self) -> tuple[str, ...]:
+        """The selected checks, or every registered one this mode can run."""
+        if self.checks:
+            return self.checks
+        from schemathesis.checks import CHECKS
+
+        excluded = NOT_IN_FUZZ_MODE if self.mode == "fuzz" else ()
+        return tuple(sorted(name for name in CHECKS.get_all_names() if name not in excluded))
+
 
 # Before testing, Schemathesis probes the deployment with plain `requests` calls that bypass the
 # relay (its probing phase cannot be switched off): the base URL, and this path under it.
@@ -178,9 +197,7 @@ def build_schema(options: RunOptions) -> Any:
         # Schemathesis mines an in-process app's code for constants to generate with; the relay
         # is no API, and mining it would make the cases depend on the installed files.
         schema.config.analysis.constants.enabled = False
-    in_process = options.url is None
-    token = options.token or (IN_PROCESS_TOKEN if in_process else None)
-    org_id = options.org_id or (IN_PROCESS_ORG if in_process else None)
+    token, org_id = options.run_token, options.run_org_id
     config = schema.config
     config.update(
         headers={"Authorization": f"Bearer {token}"} if token else None,
@@ -205,23 +222,17 @@ def build_schema(options: RunOptions) -> Any:
         database=str(options.database) if options.database else "none",
     )
     config.phases.update(phases=list(options.phases))
-    checks = list(options.checks)
-    if options.mode == "fuzz":
-        refused = sorted(set(checks) & set(NOT_IN_FUZZ_MODE))
-        if refused:
-            raise RunError(f"{', '.join(refused)} cannot run in fuzz mode; `mockserver contract` runs it")
-        if not checks:
-            from schemathesis.checks import CHECKS
-
-            checks = [name for name in CHECKS.get_all_names() if name not in NOT_IN_FUZZ_MODE]
-    if checks:
-        config.checks.update(included_check_names=checks)
+    refused = sorted(set(options.checks) & set(NOT_IN_FUZZ_MODE)) if options.mode == "fuzz" else []
+    if refused:
+        raise RunError(f"{', '.join(refused)} cannot run in fuzz mode; `mockserver contract` runs it")
+    if options.checks or options.mode == "fuzz":
+        config.checks.update(included_check_names=list(options.checks_to_run))
     # Schemathesis keeps interesting cases of earlier runs in a cache under the working directory
     # and replays them; a contract run must depend on the deployment and the seed alone.
     config.cache.enabled = False
     if options.include_operations:
         schema = schema.include(operation_id=list(options.include_operations))
-    caller = options.caller or (IN_PROCESS_CALLER if in_process and not options.token else {})
+    caller = options.caller or (IN_PROCESS_CALLER if options.url is None and not options.token else {})
     bind_caller(schema, caller)
     return schema
 
@@ -239,10 +250,7 @@ def explain_schema_violation(spec: Spec, label: str, response: Any) -> str | Non
     object; re-validating with the OpenAPI 3.0 validator points at the offending leaf instead:
     `/3/llm_settings/temperature: '0.5' is not of type 'number'`.
     """
-    method, _, path = label.partition(" ")
-    operation = next(
-        (op for op in spec.operations.values() if op.method.upper() == method and op.path == path), None
-    )
+    operation = next((op for op in spec.operations.values() if op.label == label), None)
     if operation is None or response is None:
         return None
     declared = operation.responses.get(str(response.status_code), {}).get("content", {})
@@ -283,7 +291,6 @@ class _Collector:
     outcome: RunOutcome
     spec: Spec
     options: RunOptions
-    token: str | None
     on_finding: Callable[[Finding], None] | None
 
     def scenario(self, recorder: Any, elapsed: float) -> None:
@@ -298,10 +305,9 @@ class _Collector:
             interaction = recorder.interactions.get(case_id)
             if positive and interaction is not None and interaction.response is not None:
                 self.outcome.statuses.setdefault(label, Counter())[interaction.response.status_code] += 1
-        for label in set(labels.values()):
-            self.outcome.seconds[label] = self.outcome.seconds.get(label, 0.0) + elapsed / len(
-                set(labels.values())
-            )
+        touched = set(labels.values())
+        for label in touched:
+            self.outcome.seconds[label] = self.outcome.seconds.get(label, 0.0) + elapsed / len(touched)
         for case_id, nodes in recorder.checks.items():
             label = labels.get(case_id, recorder.label)
             for node in nodes:
@@ -321,10 +327,10 @@ class _Collector:
             check=node.name,
             title=redact(str(failure.title), secrets),
             message=redact(_message(failure, self.spec, label, response), secrets),
-            curl=redact(reproducible(info.code_sample, self.token), secrets),
+            curl=redact(reproducible(info.code_sample, self.options.run_token), secrets),
             status=response.status_code if response is not None else None,
             excerpt=_excerpt(response, secrets),
-            compared=tuple(redact(reproducible(line, self.token), secrets) for line in compared),
+            compared=tuple(redact(reproducible(line, self.options.run_token), secrets) for line in compared),
         )
         if self.outcome.add_finding(finding) and self.on_finding is not None:
             self.on_finding(finding)
@@ -350,7 +356,7 @@ class _Collector:
                 check="bounded_response",
                 title=value.title,
                 message=redact(value.reason, secrets),
-                curl=redact(_curl(value.method, value.url, self.token), secrets),
+                curl=redact(_curl(value.method, value.url, self.options.run_token), secrets),
                 status=None,
                 excerpt="",
             )
@@ -365,7 +371,7 @@ class _Collector:
 
 def _selected(spec: Spec, options: RunOptions) -> list[str]:
     """The operations the run covers, as Schemathesis labels; an empty selection is an error."""
-    known = {op.operation_id: f"{op.method.upper()} {op.path}" for op in spec.operations.values()}
+    known = {op.operation_id: op.label for op in spec.operations.values()}
     if not options.include_operations:
         return sorted(known.values())
     unknown = [name for name in options.include_operations if name not in known]
@@ -378,7 +384,7 @@ def _selected(spec: Spec, options: RunOptions) -> list[str]:
 
 
 def _why_untested(
-    outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, token: str | None, selected: list[str]
+    outcome: RunOutcome, spec: Spec, label: str, options: RunOptions, selected: list[str]
 ) -> str:
     statuses = outcome.statuses.get(label, Counter())
     if not outcome.cases.get(label):
@@ -394,17 +400,10 @@ def _why_untested(
     shown = ", ".join(f"{code} x{n}" for code, n in statuses.most_common())
     if set(statuses) <= {401, 403}:
         code = statuses.most_common(1)[0][0]
-        hint = "is --token right?" if token else "no --token was given"
+        hint = "is --token right?" if options.run_token else "no --token was given"
         return f"every request to {label} was answered {code}: {hint}"
-    tenant = next(
-        (
-            op.tenant.parameter
-            for op in spec.operations.values()
-            if f"{op.method.upper()} {op.path}" == label and op.tenant.parameter
-        ),
-        None,
-    )
-    org_id = options.org_id or (IN_PROCESS_ORG if options.url is None else None)
+    tenant = next((op.tenant.parameter for op in spec.operations.values() if op.label == label), None)
+    org_id = options.run_org_id
     if tenant and set(statuses) <= {404} and org_id:
         return f"{label} answered 404 for org {org_id!r}: is --org-id right?"
     if tenant and not org_id:
@@ -450,15 +449,16 @@ def _events(schema: Any, options: RunOptions, location: str) -> Iterator[Any]:
 def _scrub(paths: list[Path], secrets: tuple[str, ...]) -> None:
     """Schemathesis filters credentials by header name; a deployment that echoes the token in a
     body would still put it in its reports, so the written files are redacted as ours are."""
+    # As written: plain, HTML-escaped (the HTML report), JSON-escaped (HAR, NDJSON).
+    variants = tuple(
+        {s for secret in secrets for s in (secret, html.escape(secret), json.dumps(secret)[1:-1])}
+    )
     for path in paths:
         for file in [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []:
             if not file.is_file():
                 continue
             text = file.read_text(encoding="utf-8", errors="surrogateescape")
-            variants = {
-                s for secret in secrets for s in (secret, html.escape(secret), json.dumps(secret)[1:-1])
-            }
-            cleaned = redact(text, tuple(variants))
+            cleaned = redact(text, variants)
             if cleaned != text:
                 file.write_text(cleaned, encoding="utf-8", errors="surrogateescape")
 
@@ -485,14 +485,10 @@ def run(
     if options.url is not None:
         preflight(options.url, options.timeout, stop_requested)
     schema = build_schema(options)
-    token = options.token or (IN_PROCESS_TOKEN if options.url is None else None)
     target = options.url or (IN_PROCESS if options.app is None else "in-process app")
     outcome = RunOutcome(seed=options.seed, target=target)
-    from schemathesis.checks import CHECKS
-
-    names = set(CHECKS.get_all_names()) - (set(NOT_IN_FUZZ_MODE) if options.mode == "fuzz" else set())
-    outcome.selected_checks = tuple(sorted(options.checks or names))
-    collector = _Collector(outcome, spec, options, token, on_finding)
+    outcome.selected_checks = tuple(sorted(options.checks_to_run))
+    collector = _Collector(outcome, spec, options, on_finding)
     handlers, context, outcome.reports = _report_handlers(schema, options)
     started = time.monotonic()
     engine = from_schema(schema)
@@ -575,5 +571,5 @@ def run(
         # an operation that --max-duration left untested is still untested.
         if (outcome.interrupted and not reached) or (stopped_by_run and (outcome.errors or not reached)):
             continue
-        outcome.untested[label] = _why_untested(outcome, spec, label, options, token, selected)
+        outcome.untested[label] = _why_untested(outcome, spec, label, options, selected)
     return outcome

@@ -116,6 +116,11 @@ class Operation:
     tenant: Tenant
     defaults_: tuple[tuple[str, Any], ...] = ()
 
+    @property
+    def label(self) -> str:
+        """`GET /path`, as Schemathesis and the reports name an operation."""
+        return f"{self.method.upper()} {self.path}"
+
     def defaults(self) -> dict[str, Any]:
         """Declared parameter defaults, as a fresh dict the caller may update."""
         return dict(self.defaults_)

@@ -284,8 +284,9 @@ def test_junit_marks_checks_that_never_applied_as_skipped() -> None:
     assert skipped == ["pages_continue"]
 
 
-def started_fuzzing(report_dir: Path, *args: str) -> subprocess.Popen[str]:
-    """A `fuzz` process a few seconds into its run (past start-up, however slow the machine)."""
+def started_fuzzing(report_dir: Path, *args: str, settle: float = 4) -> subprocess.Popen[str]:
+    """A `fuzz` process `settle` seconds after its first line (past start-up, however slow the
+    machine)."""
     process = subprocess.Popen(
         [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(report_dir), *args],
         stdout=subprocess.PIPE,
@@ -295,21 +296,13 @@ def started_fuzzing(report_dir: Path, *args: str) -> subprocess.Popen[str]:
     )
     assert process.stdout is not None
     assert process.stdout.readline().startswith("Fuzzing ")
-    time.sleep(4)
+    time.sleep(settle)
     return process
 
 
 @pytest.mark.slow
 def test_sigterm_right_at_start_still_leaves_reports(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [MOCKSERVER, "fuzz", "--duration", "10m", "--report-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline().startswith("Fuzzing ")
+    process = started_fuzzing(tmp_path, settle=0)
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=HANG_GUARD)
     assert process.returncode == 143, stdout + stderr
