@@ -14,8 +14,8 @@ from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
 from starlette.responses import Response
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
 
 PAYLOAD_URLS = {
     "list_assistants": "/assistants?limit=100",

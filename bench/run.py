@@ -212,8 +212,8 @@ def startup(count: int) -> dict[str, float]:
 def generation_rate(n: int) -> float:
     code = (
         "import time\n"
-        "from mockserver.dataset import Dataset\nfrom mockserver.fixtures import load_directory\n"
-        "from mockserver.settings import Settings\n"
+        "from mockserver.mock.dataset import Dataset\nfrom mockserver.mock.fixtures import load_directory\n"
+        "from mockserver.mock.settings import Settings\n"
         f"s = Settings(count={n}); ds = Dataset(s, load_directory(s.fixtures_dir), {{}})\n"
         "c = ds.collection('list_assistants', 1)\n"
         "t = time.perf_counter()\n"

@@ -17,13 +17,13 @@ from typing import Any
 # Imported on first use: `mockserver serve` must not pay for Schemathesis, nor the contract
 # tools for Connexion's app, just because a submodule was imported.
 _LAZY = {
-    "create_app": "mockserver.app",
-    "FixtureError": "mockserver.fixtures",
-    "RunError": "mockserver.runner",
-    "RunOptions": "mockserver.runner",
-    "run": "mockserver.runner",
-    "Settings": "mockserver.settings",
-    "SpecError": "mockserver.spec",
+    "create_app": "mockserver.mock.app",
+    "FixtureError": "mockserver.mock.fixtures",
+    "RunError": "mockserver.contract.runner",
+    "RunOptions": "mockserver.contract.runner",
+    "run": "mockserver.contract.runner",
+    "Settings": "mockserver.mock.settings",
+    "SpecError": "mockserver.model.spec",
 }
 
 

@@ -22,28 +22,24 @@ import click
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 from mockserver import arguments  # noqa: E402
-from mockserver.app import create_app  # noqa: E402
-from mockserver.fixtures import FixtureError  # noqa: E402
-from mockserver.outcome import DEFAULT_RUN_SEED, EXIT_SIGINT, REPORT_FORMATS  # noqa: E402
-from mockserver.settings import (  # noqa: E402
+from mockserver.contract.outcome import EXIT_SIGINT, REPORT_FORMATS  # noqa: E402
+from mockserver.mock.app import create_app, freeze_heap, in_process_target  # noqa: E402
+from mockserver.mock.fixtures import (  # noqa: E402
+    FixtureError,
+    FixtureUnreadable,
+    load_directory,
+    load_records,
+)
+from mockserver.mock.settings import (  # noqa: E402
     DEFAULT_COUNT,
     DEFAULT_LOCALE,
     DEFAULT_ORG_COUNT,
-    DEFAULT_SEED,
     Settings,
 )
-from mockserver.spec import SpecError  # noqa: E402
+from mockserver.model.defaults import DEFAULT_SEED  # noqa: E402
+from mockserver.model.spec import SpecError  # noqa: E402
 
 EXIT_STARTUP_ERROR = 2
-
-
-def freeze_heap() -> None:
-    """Move everything built at start-up (pools, indexes, the spec) out of the garbage
-    collector's sight: full collections then scan only what requests allocate."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 def fail(message: str) -> None:
@@ -168,7 +164,7 @@ def serve(
         return
     os.environ.update(settings.to_env())
     uvicorn.run(
-        "mockserver.app:app_from_environment",
+        "mockserver.mock.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -197,7 +193,7 @@ def _known_checks() -> set[str]:
     import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
     from schemathesis.checks import CHECKS
 
-    import mockserver.hooks  # noqa: F401
+    import mockserver.contract.hooks  # noqa: F401
 
     return set(CHECKS.get_all_names())
 
@@ -365,8 +361,8 @@ class _Signals:
 
 
 def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **hooks: Any) -> None:
-    from mockserver.outcome import RunOutcome, summary_lines, write_reports
-    from mockserver.runner import RunError, run
+    from mockserver.contract.outcome import RunOutcome, summary_lines, write_reports
+    from mockserver.contract.runner import RunError, run
 
     try:
         outcome = run(
@@ -394,6 +390,20 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
     for path in outcome.reports:
         click.echo(f"Report: {path}")
     sys.exit(outcome.exit_code)
+
+
+def _target(url: str | None, token: str | None, org_id: str | None, caller: dict[str, Any]) -> dict[str, Any]:
+    """The run's target: the deployment at `url`, or the mock in-process as its first dev token
+    (whatever identity options were given win)."""
+    if url is not None:
+        return {"url": url, "token": token, "org_id": org_id, "caller": caller}
+    try:
+        target = in_process_target(Settings())
+    except (FixtureError, SpecError, ValueError) as exc:
+        fail(str(exc))
+    given = {"token": token, "org_id": org_id, "caller": caller}
+    target.update({key: value for key, value in given.items() if value})
+    return target
 
 
 def _caller(user_id: int | None, organization_id: int | None) -> dict[str, Any]:
@@ -428,7 +438,7 @@ def _caller(user_id: int | None, organization_id: int | None) -> dict[str, Any]:
 )
 @click.option(
     "--seed",
-    default=DEFAULT_RUN_SEED,
+    default=DEFAULT_SEED,
     show_default=True,
     type=int,
     help="Same deployment and seed: same cases, same verdict.",
@@ -453,15 +463,12 @@ def contract(
     """Test a deployment (or the mock) against openapi.yaml: types, status codes, auth, and what
     the parameters mean (page sizes, continuity, filters, scoping, parent references, repeatable
     reads, timestamp order, unique ids)."""
-    from mockserver.runner import RunOptions
+    from mockserver.contract.runner import RunOptions
 
     checks, operations, formats = _selection(checks_, include_operation, reports)
     _writable(report_dir)
     options = RunOptions(
-        url=url,
-        token=token,
-        org_id=org_id,
-        caller=_caller(caller_user_id, caller_organization_id),
+        **_target(url, token, org_id, _caller(caller_user_id, caller_organization_id)),
         max_examples=max_examples,
         seed=seed,
         workers=workers,
@@ -526,16 +533,13 @@ def fuzz(
     once with a count and a curl line to reproduce it."""
     import random
 
-    from mockserver.runner import RunOptions
+    from mockserver.contract.runner import RunOptions
 
     checks, operations, formats = _selection(checks_, include_operation, reports)
     _writable(report_dir)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
-        url=url,
-        token=token,
-        org_id=org_id,
-        caller=_caller(caller_user_id, caller_organization_id),
+        **_target(url, token, org_id, _caller(caller_user_id, caller_organization_id)),
         max_examples=max_examples or 1_000_000,
         seed=seed,
         workers=workers,
@@ -623,7 +627,7 @@ def validate(
     Files under fixtures/drift/ hold documentation drift; they are listed with their violations
     and do not fail the run unless named as FILE.
     """
-    from mockserver import validation
+    from mockserver.contract import validation
 
     settings = Settings(fixtures_dir=fixtures_dir) if fixtures_dir else Settings()
     problems = validation.check_spec(settings.spec_path)
@@ -641,10 +645,13 @@ def validate(
     count, example_problems = validation.check_examples(spec)
     click.echo(f"{settings.spec_path.name}: {count} examples, {len(example_problems)} invalid")
     problems += example_problems
+    fixture_problems = []
     try:
-        fixture_problems = validation.check_fixtures(settings.fixtures_dir, spec)
-    except validation.Unreadable as exc:
+        load_records(settings.fixtures_dir, spec, load_directory(settings.fixtures_dir))
+    except FixtureUnreadable as exc:
         fail(str(exc))
+    except FixtureError as exc:
+        fixture_problems.append(validation.Problem("fixtures", "", str(exc)))
     click.echo(f"fixtures: {'valid' if not fixture_problems else 'invalid'}")
     problems += fixture_problems
     for drift in validation.drift_files(settings.fixtures_dir):

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
 
 Query = list[tuple[str, str]]
 

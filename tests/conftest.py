@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.contract.runner import RunOptions
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
 
 DEV = {"Authorization": "Bearer dev-token"}
 DEV2 = {"Authorization": "Bearer dev-token-2"}
@@ -25,3 +28,22 @@ def app() -> AsyncApp:
 def client(app: AsyncApp) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+# The bundled fixtures' first dev token, as `mockserver contract` without --url tests the mock.
+MOCK_IDENTITY = {"token": "dev-token", "org_id": "org_demo", "caller": {"user_id": 1, "organization_id": 1}}
+
+
+@functools.cache
+def shared_mock() -> AsyncApp:
+    return create_app(Settings())
+
+
+def run_options(**options: Any) -> RunOptions:
+    """`RunOptions` for an in-process run: the bundled mock unless `app` is given, tested as the
+    first dev token unless a token or a URL is given."""
+    if "url" not in options:
+        options.setdefault("app", shared_mock())
+        if "token" not in options:
+            options = {**MOCK_IDENTITY, **options}
+    return RunOptions(**options)

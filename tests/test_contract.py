@@ -12,33 +12,34 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mockserver.app import create_app
 from mockserver.cli import main
-from mockserver.hooks import DOMAIN_CHECKS
-from mockserver.outcome import REDACTED, redact
-from mockserver.runner import RunOptions, run
-from mockserver.settings import Settings
+from mockserver.contract.hooks import DOMAIN_CHECKS
+from mockserver.contract.outcome import REDACTED, redact
+from mockserver.contract.runner import run
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
 from tests.broken import FAULTS, Faulty, broken_app
+from tests.conftest import MOCK_IDENTITY, run_options, shared_mock
 from tests.reference_deployment import TOKEN, reference_app
 from tests.test_processes import server
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_a_broken_deployment_is_caught_by_the_right_check(name: str) -> None:
-    outcome = run(RunOptions(app=broken_app(name), max_examples=8))
+    outcome = run(run_options(app=broken_app(name), max_examples=8))
     assert outcome.exit_code == 1
     assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
 
 
 def test_an_independent_deployment_conforms() -> None:
-    outcome = run(RunOptions(app=reference_app(), token=TOKEN, org_id="acme"))
+    outcome = run(run_options(app=reference_app(), token=TOKEN, org_id="acme"))
     assert outcome.exit_code == 0, outcome.findings
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_one_fault_in_an_independent_deployment_is_caught(name: str) -> None:
     app = Faulty(reference_app(), FAULTS[name], token=TOKEN)
-    outcome = run(RunOptions(app=app, token=TOKEN, org_id="acme", max_examples=8))
+    outcome = run(run_options(app=app, token=TOKEN, org_id="acme", max_examples=8))
     assert outcome.exit_code == 1
     assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
 
@@ -48,7 +49,7 @@ def test_every_domain_check_has_a_broken_deployment() -> None:
 
 
 def test_the_mock_conforms_in_the_default_profile() -> None:
-    outcome = run(RunOptions())
+    outcome = run(run_options())
     assert outcome.findings == [] and not outcome.errors and not outcome.untested
     assert outcome.exit_code == 0
     for operation, checks in outcome.operations.items():
@@ -57,15 +58,15 @@ def test_the_mock_conforms_in_the_default_profile() -> None:
 
 
 def test_the_mock_conforms_for_a_second_organization() -> None:
-    outcome = run(RunOptions(token="other-org-token", org_id="org_globex", max_examples=10))
+    outcome = run(run_options(token="other-org-token", org_id="org_globex", max_examples=10))
     assert outcome.exit_code == 0, outcome.findings
 
 
 @pytest.mark.parametrize("token", ["dev-token", "dev-token-2", "other-org-token"])
 def test_no_false_positive_at_maximum_limit_and_every_filter(token: str) -> None:
-    from mockserver.testing import contract_schema
+    from mockserver.contract.testing import contract_schema
 
-    operation = contract_schema(token=token)["/assistants"]["GET"]
+    operation = contract_schema(app=shared_mock(), token=token)["/assistants"]["GET"]
     for active_only in ("true", "false"):
         for created_by_me in ("true", "false"):
             for skip in ("0", "7"):
@@ -79,15 +80,15 @@ def test_no_false_positive_at_maximum_limit_and_every_filter(token: str) -> None
 
 
 def test_the_same_seed_gives_the_same_cases_and_verdict() -> None:
-    first = run(RunOptions(max_examples=5))
-    second = run(RunOptions(max_examples=5))
+    first = run(run_options(max_examples=5))
+    second = run(run_options(max_examples=5))
     assert first.cases == second.cases
     assert first.operations.keys() == second.operations.keys()
     assert first.verdict == second.verdict == "conforms"
 
 
 def test_failure_report_points_at_the_json_path() -> None:
-    outcome = run(RunOptions(app=broken_app("wrong_type"), max_examples=5))
+    outcome = run(run_options(app=broken_app("wrong_type"), max_examples=5))
     (finding,) = [f for f in outcome.findings if f.check == "response_schema_conformance"][:1]
     assert finding.message.startswith("/0/llm_settings/temperature: '0.7' is not of type 'number'")
     assert finding.curl.startswith("curl -X GET")
@@ -95,12 +96,12 @@ def test_failure_report_points_at_the_json_path() -> None:
 
 
 def test_reports_load_and_never_contain_the_token(tmp_path: Path) -> None:
-    import mockserver.runner as runner_module
+    import mockserver.contract.runner as runner_module
 
     secret = "s3cr3t-token-value"
     app = broken_app("wrong_type")
-    outcome = runner_module.run(RunOptions(app=_accepting(app, secret), token=secret, max_examples=5))
-    from mockserver.outcome import summary_lines, write_reports
+    outcome = runner_module.run(run_options(app=_accepting(app, secret), token=secret, max_examples=5))
+    from mockserver.contract.outcome import summary_lines, write_reports
 
     files = write_reports(outcome, tmp_path)
     assert outcome.exit_code == 1
@@ -250,7 +251,7 @@ def test_fuzz_is_time_boxed_and_prints_its_seed(tmp_path: Path) -> None:
 
 def test_fuzzing_finds_and_deduplicates_a_fault(tmp_path: Path) -> None:
     outcome = run(
-        RunOptions(
+        run_options(
             app=broken_app("server_error"),
             max_examples=100_000,
             max_time=3,
@@ -265,9 +266,9 @@ def test_fuzzing_finds_and_deduplicates_a_fault(tmp_path: Path) -> None:
 
 
 def test_pytest_entry_point_yields_a_schema_with_the_domain_checks() -> None:
-    from mockserver.testing import contract_schema
+    from mockserver.contract.testing import contract_schema
 
-    schema = contract_schema(app=broken_app("duplicate_ids"))
+    schema = contract_schema(app=broken_app("duplicate_ids"), **MOCK_IDENTITY)
     case = schema["/assistants"]["GET"].Case(
         query={"limit": "3"}, headers={"Authorization": "Bearer dev-token"}
     )
@@ -276,7 +277,7 @@ def test_pytest_entry_point_yields_a_schema_with_the_domain_checks() -> None:
     with pytest.raises(FailureGroup) as found:
         case.call_and_validate()
     assert "Duplicate ids in a page" in {failure.title for failure in found.value.exceptions}
-    good = contract_schema(app=create_app(Settings()))
+    good = contract_schema(app=create_app(Settings()), **MOCK_IDENTITY)
     good["/assistants"]["GET"].Case(
         query={"limit": "3"}, headers={"Authorization": "Bearer dev-token"}
     ).call_and_validate()

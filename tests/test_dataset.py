@@ -9,11 +9,11 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mockserver.dataset import Dataset
-from mockserver.fixtures import load_directory, load_records
-from mockserver.identities import Directory
-from mockserver.settings import Settings
-from mockserver.spec import load_spec
+from mockserver.mock.dataset import Dataset
+from mockserver.mock.fixtures import load_directory, load_records
+from mockserver.mock.identities import Directory
+from mockserver.mock.settings import Settings
+from mockserver.model.spec import load_spec
 
 SPEC = load_spec(Settings().spec_path)
 DIRECTORY: Directory = load_directory(Settings().fixtures_dir)
@@ -128,7 +128,7 @@ def test_spliced_records_are_canonical_json(seed: int, index: int, locale: str) 
 
 
 def test_one_cache_budget_for_the_whole_dataset() -> None:
-    from mockserver.cache import BytesLRU
+    from mockserver.mock.cache import BytesLRU
 
     cache = BytesLRU(10)
     cache.put("a", b"12345")

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from mockserver.app import create_app
 from mockserver.cli import main
-from mockserver.fixtures import FixtureError
-from mockserver.settings import Settings
+from mockserver.mock.app import create_app
+from mockserver.mock.fixtures import FixtureError
+from mockserver.mock.settings import Settings
 from tests.conftest import REPO
 
 ASSISTANT = json.loads((REPO / "fixtures/records/assistants/customer-service-bot.json").read_text())[0]
@@ -70,7 +70,7 @@ def test_child_must_reference_parent(fixtures: Path) -> None:
     write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [bad])
     assert error_for(fixtures) == (
         "fixtures/records/orgs/org_demo/assistants/front-desk.json: /0/actions/0/assistant_id: "
-        "'ast_someone_else' is not the id of its parent ('ast_frontdesk0000000001')"
+        "'ast_someone_else', but the object holding it has id 'ast_frontdesk0000000001'"
     )
 
 
@@ -158,7 +158,7 @@ def test_a_symlink_to_an_endless_device_is_refused(fixtures: Path) -> None:
 
 
 def test_an_oversized_file_is_refused_before_it_is_read(fixtures: Path) -> None:
-    from mockserver import limits
+    from mockserver.model import limits
 
     with open(fixtures / "records/assistants/big.json", "wb") as handle:
         handle.truncate(limits.MAX_FILE_BYTES + 1)

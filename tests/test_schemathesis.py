@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
 schema.config.update(headers={"Authorization": "Bearer dev-token"})

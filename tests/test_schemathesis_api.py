@@ -8,7 +8,7 @@ from importlib import metadata
 
 import schemathesis
 
-from mockserver import outcome, runner
+from mockserver.contract import outcome, runner
 
 
 def test_schemathesis_is_the_pinned_version() -> None:
@@ -96,7 +96,7 @@ def test_domain_failures_keep_their_own_identity() -> None:
     # two findings; Schemathesis dedups failures by it.
     from schemathesis.core.failures import Failure
 
-    from mockserver.hooks import DomainFailure
+    from mockserver.contract.hooks import DomainFailure
 
     assert isinstance(inspect.getattr_static(Failure, "_unique_key"), property)
     failure = DomainFailure(operation="GET /x", title="Pages overlap", message="m", compared=("curl",))

@@ -10,8 +10,8 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from mockserver.fixtures import schema_errors
-from mockserver.spec import load_spec, resolve_refs
+from mockserver.model.schemas import schema_errors
+from mockserver.model.spec import load_spec, resolve_refs
 from tests.conftest import REPO
 
 SPEC_PATH = REPO / "openapi.yaml"

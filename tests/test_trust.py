@@ -21,8 +21,9 @@ import uvicorn
 from click.testing import CliRunner
 
 from mockserver.cli import main
-from mockserver.runner import RunOptions, run
+from mockserver.contract.runner import run
 from tests.broken import broken_app
+from tests.conftest import run_options
 from tests.test_processes import MOCKSERVER, free_port, server
 
 HANG_GUARD = 120
@@ -194,10 +195,10 @@ def test_a_wrong_base_url_is_named(served_mock: str) -> None:
 
 
 def test_a_deployment_that_only_fails_is_a_violation_not_an_empty_run() -> None:
-    outcome = run(RunOptions(app=broken_app("server_error"), max_examples=3))
+    outcome = run(run_options(app=broken_app("server_error"), max_examples=3))
     assert outcome.exit_code == 1
     assert outcome.untested and not outcome.untested_is_fatal
-    from mockserver.outcome import summary_lines
+    from mockserver.contract.outcome import summary_lines
 
     assert any(line.startswith("note: no 2xx: ") for line in summary_lines(outcome))
 
@@ -240,7 +241,7 @@ def test_a_token_echoed_by_the_deployment_is_scrubbed_from_every_report(tmp_path
 
 
 def test_a_short_token_does_not_garble_the_words_around_it() -> None:
-    from mockserver.outcome import REDACTED, redact
+    from mockserver.contract.outcome import REDACTED, redact
 
     assert (
         redact("Authorization: Bearer t at http://x", ("t",))
@@ -274,7 +275,7 @@ def test_the_summary_counts_2xx_per_operation_and_junit_marks_skipped_checks(tmp
 
 
 def test_junit_marks_checks_that_never_applied_as_skipped() -> None:
-    from mockserver.outcome import RunOutcome, Tally, junit_xml
+    from mockserver.contract.outcome import RunOutcome, Tally, junit_xml
 
     outcome = RunOutcome(seed=1, target="t", selected_checks=("unique_ids", "pages_continue"))
     outcome.operations["GET /x"] = {"unique_ids": Tally(passed=3)}
@@ -348,7 +349,7 @@ def test_fuzzing_keeps_exploring_to_the_end_and_reports_a_fault_once(tmp_path: P
         await app(scope, receive, send)
 
     outcome = run(
-        RunOptions(
+        run_options(
             app=recording,
             mode="fuzz",
             max_time=60,
@@ -382,7 +383,7 @@ def test_fuzz_progress_off_a_terminal_is_a_handful_of_lines(tmp_path: Path) -> N
 def test_a_pages_continue_failure_shows_both_pages_and_its_curl_lines_reproduce_it() -> None:
     with serving(broken_app("skip_ignored")) as base:
         outcome = run(
-            RunOptions(
+            run_options(
                 url=base,
                 token="dev-token",
                 org_id="org_demo",
@@ -451,13 +452,13 @@ def test_fuzz_max_examples_ends_a_smoke_run_before_its_time_box(tmp_path: Path) 
     ],
 )
 def test_a_real_token_is_redacted_wherever_it_appears(text: str) -> None:
-    from mockserver.outcome import redact
+    from mockserver.contract.outcome import redact
 
     assert "dev-token-42" not in redact(text, ("dev-token-42",))
 
 
 def test_a_max_duration_that_left_an_operation_untested_is_not_a_pass() -> None:
-    outcome = run(RunOptions(max_time=0.05))
+    outcome = run(run_options(max_time=0.05))
     assert outcome.interrupted_by == "time limit"
     assert outcome.exit_code == 2
     assert any("before --max-duration ended the run" in why for why in outcome.untested.values())
@@ -467,6 +468,6 @@ def test_a_signal_as_the_engine_starts_leaves_no_deadline_behind() -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    outcome = run(RunOptions(max_time=600), on_engine_start=interrupted)
+    outcome = run(run_options(max_time=600), on_engine_start=interrupted)
     assert outcome.interrupted_by == "SIGINT" and outcome.exit_code == 130
     assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t.is_alive()]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.dataset import Dataset
-from mockserver.fixtures import load_directory
-from mockserver.settings import Settings
+from mockserver.mock.dataset import Dataset
+from mockserver.mock.fixtures import load_directory
+from mockserver.mock.settings import Settings
 
 
 def leaves(node: Any, path: str = "") -> list[tuple[str, Any]]:

@@ -15,7 +15,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.problems import (
+from mockserver.mock.problems import (
     DEFAULT_STYLE,
     ErrorStyle,
     FieldError,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from typing import Any
+
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -9,14 +12,14 @@ from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.auth import bearer_handler
-from mockserver.dataset import Dataset
-from mockserver.fixtures import load_directory, load_records
-from mockserver.handlers import Handlers
-from mockserver.middleware import CollectingParameterValidator, ErrorShapeMiddleware
-from mockserver.problems import style_of
-from mockserver.settings import Settings
-from mockserver.spec import load_spec
+from mockserver.mock.auth import bearer_handler
+from mockserver.mock.dataset import Dataset
+from mockserver.mock.fixtures import load_directory, load_records
+from mockserver.mock.handlers import Handlers
+from mockserver.mock.middleware import CollectingParameterValidator, ErrorShapeMiddleware
+from mockserver.mock.problems import style_of
+from mockserver.mock.settings import Settings
+from mockserver.model.spec import load_spec
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -51,12 +54,32 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     return app
 
 
-def app_from_environment() -> AsyncApp:
-    """uvicorn factory for worker processes: settings come from `MOCKSERVER_*` variables."""
-    import gc
+def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
+    """The mock as a contract run's in-process target: the app, and the first dev token's
+    identity, so that `$caller` rules are checked exactly (keywords of the run's options)."""
+    settings = settings or Settings()
+    directory = load_directory(settings.fixtures_dir)
+    user = next((u for u in directory.users if u.token is not None), None)
+    target: dict[str, Any] = {"app": create_app(settings)}
+    if user is not None:
+        org = next(o for o in directory.organizations if o.id == user.organization_id)
+        target.update(
+            token=user.token,
+            org_id=org.slug,
+            caller={"user_id": user.id, "organization_id": user.organization_id},
+        )
+    return target
 
-    app = create_app(Settings.from_env())
-    # As `mockserver serve` does: start-up objects leave the collector's working set.
+
+def freeze_heap() -> None:
+    """Move everything built at start-up (pools, indexes, the spec) out of the garbage
+    collector's sight: full collections then scan only what requests allocate."""
     gc.collect()
     gc.freeze()
+
+
+def app_from_environment() -> AsyncApp:
+    """uvicorn factory for worker processes: settings come from `MOCKSERVER_*` variables."""
+    app = create_app(Settings.from_env())
+    freeze_heap()
     return app

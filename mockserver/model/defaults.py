@@ -1,4 +1,4 @@
-"""Where the files that ship with the package live.
+"""Defaults shared by the mock and the checker: where the bundled files live, the seed.
 
 In a wheel, `openapi.yaml` and the default `fixtures/` are copied into the package's `_data/`
 (not beside `fixtures.py`, whose name they would shadow); in a checkout
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _CHECKOUT_DIR = _PACKAGE_DIR.parent
 
 
@@ -19,6 +19,10 @@ def _first_existing(name: str) -> Path:
         if candidate.exists():
             return candidate
     return _PACKAGE_DIR / "_data" / name
+
+
+# The seed of the served data and of a contract run's generated cases alike.
+DEFAULT_SEED = 20231107
 
 
 def default_spec_path() -> Path:

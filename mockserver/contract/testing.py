@@ -1,7 +1,7 @@
 """The contract suite from your own pytest run.
 
     import os
-    from mockserver.testing import contract_schema
+    from mockserver.contract.testing import contract_schema
 
     schema = contract_schema(url=os.environ["API_URL"], token=os.environ["API_TOKEN"])
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.runner import RunOptions, build_schema
+from mockserver.contract.runner import RunOptions, build_schema
 
 
 def contract_schema(**options: Any) -> Any:

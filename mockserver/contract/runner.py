@@ -31,20 +31,14 @@ from schemathesis.config import FuzzConfig, ReportFormat, SanitizationConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.openapi.checks import JsonSchemaError
 
-import mockserver.hooks  # noqa: F401  (registers the domain checks)
-from mockserver.fixtures import schema_errors
-from mockserver.hooks import DomainFailure, bind_caller
-from mockserver.outcome import DEFAULT_RUN_SEED, TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
-from mockserver.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
-from mockserver.resources import default_spec_path
-from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
+import mockserver.contract.hooks  # noqa: F401  (registers the domain checks)
+from mockserver.contract.hooks import DomainFailure, bind_caller
+from mockserver.contract.outcome import TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
+from mockserver.contract.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
+from mockserver.model.defaults import DEFAULT_SEED, default_spec_path
+from mockserver.model.schemas import schema_errors
+from mockserver.model.spec import Spec, SpecError, load_spec, resolve_refs
 
-DEFAULT_SEED = DEFAULT_RUN_SEED
-IN_PROCESS = "in-process mock"
-# The bundled mock's identities, so the in-process run can check `$caller` rules exactly.
-IN_PROCESS_TOKEN = "dev-token"
-IN_PROCESS_ORG = "org_demo"
-IN_PROCESS_CALLER = {"user_id": 1, "organization_id": 1}
 # A redirect chain longer than this is a loop, reported once rather than followed 30 times.
 MAX_REDIRECTS = 5
 _REPORT_PATHS = {
@@ -102,21 +96,13 @@ class RunOptions:
     # Schemathesis report formats to write into `report_dir` besides junit.xml and summary.json.
     reports: tuple[str, ...] = ()
     report_dir: Path | None = None
-    # The ASGI app tested in-process when `url` is None; default: the bundled mock.
+    # The ASGI app tested in-process when `url` is None (its caller builds it: the checker
+    # never imports the mock).
     app: Any = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.token,) if s)
-
-    @property
-    def run_token(self) -> str | None:
-        """The token the run sends: the in-process mock is tested as its dev token."""
-        return self.token or (IN_PROCESS_TOKEN if self.url is None else None)
-
-    @property
-    def run_org_id(self) -> str | None:
-        return self.org_id or (IN_PROCESS_ORG if self.url is None else None)
 
     @property
     def checks_to_run(self) -> tuple[str, ...]:
@@ -169,14 +155,6 @@ def preflight(url: str, timeout: float, should_stop: Callable[[], bool] = lambda
             raise RunError(f"{what}: {type(exc).__name__}: {exc}") from None
 
 
-def _in_process_app() -> Any:
-    # Imported here: the checker does not depend on the mock unless asked to test it.
-    from mockserver.app import create_app
-    from mockserver.settings import Settings
-
-    return create_app(Settings())
-
-
 def build_schema(options: RunOptions) -> Any:
     schema: Any
     try:
@@ -187,7 +165,9 @@ def build_schema(options: RunOptions) -> Any:
         for name in ("connexion", "uvicorn.error"):
             # Connexion logs every rejected request; the run reports what matters.
             logging.getLogger(name).setLevel(logging.ERROR)
-        schema.app = options.app if options.app is not None else _in_process_app()
+        if options.app is None:
+            raise RunError("nothing to test: give --url, or an app to test in-process")
+        schema.app = options.app
     else:
         base = options.url.rstrip("/")
         parts = urlsplit(base)
@@ -197,7 +177,7 @@ def build_schema(options: RunOptions) -> Any:
         # Schemathesis mines an in-process app's code for constants to generate with; the relay
         # is no API, and mining it would make the cases depend on the installed files.
         schema.config.analysis.constants.enabled = False
-    token, org_id = options.run_token, options.run_org_id
+    token, org_id = options.token, options.org_id
     config = schema.config
     config.update(
         headers={"Authorization": f"Bearer {token}"} if token else None,
@@ -232,8 +212,7 @@ def build_schema(options: RunOptions) -> Any:
     config.cache.enabled = False
     if options.include_operations:
         schema = schema.include(operation_id=list(options.include_operations))
-    caller = options.caller or (IN_PROCESS_CALLER if options.url is None and not options.token else {})
-    bind_caller(schema, caller)
+    bind_caller(schema, options.caller)
     return schema
 
 
@@ -327,10 +306,10 @@ class _Collector:
             check=node.name,
             title=redact(str(failure.title), secrets),
             message=redact(_message(failure, self.spec, label, response), secrets),
-            curl=redact(reproducible(info.code_sample, self.options.run_token), secrets),
+            curl=redact(reproducible(info.code_sample, self.options.token), secrets),
             status=response.status_code if response is not None else None,
             excerpt=_excerpt(response, secrets),
-            compared=tuple(redact(reproducible(line, self.options.run_token), secrets) for line in compared),
+            compared=tuple(redact(reproducible(line, self.options.token), secrets) for line in compared),
         )
         if self.outcome.add_finding(finding) and self.on_finding is not None:
             self.on_finding(finding)
@@ -356,7 +335,7 @@ class _Collector:
                 check="bounded_response",
                 title=value.title,
                 message=redact(value.reason, secrets),
-                curl=redact(_curl(value.method, value.url, self.options.run_token), secrets),
+                curl=redact(_curl(value.method, value.url, self.options.token), secrets),
                 status=None,
                 excerpt="",
             )
@@ -400,10 +379,10 @@ def _why_untested(
     shown = ", ".join(f"{code} x{n}" for code, n in statuses.most_common())
     if set(statuses) <= {401, 403}:
         code = statuses.most_common(1)[0][0]
-        hint = "is --token right?" if options.run_token else "no --token was given"
+        hint = "is --token right?" if options.token else "no --token was given"
         return f"every request to {label} was answered {code}: {hint}"
     tenant = next((op.tenant.parameter for op in spec.operations.values() if op.label == label), None)
-    org_id = options.run_org_id
+    org_id = options.org_id
     if tenant and set(statuses) <= {404} and org_id:
         return f"{label} answered 404 for org {org_id!r}: is --org-id right?"
     if tenant and not org_id:
@@ -485,7 +464,7 @@ def run(
     if options.url is not None:
         preflight(options.url, options.timeout, stop_requested)
     schema = build_schema(options)
-    target = options.url or (IN_PROCESS if options.app is None else "in-process app")
+    target = options.url or "in-process app"
     outcome = RunOutcome(seed=options.seed, target=target)
     outcome.selected_checks = tuple(sorted(options.checks_to_run))
     collector = _Collector(outcome, spec, options, on_finding)

@@ -5,7 +5,7 @@ Schemathesis checks types and status codes; it cannot know that `limit` caps the
 semantics as vendor extensions (`x-pagination`, `x-filter`, `x-tenant`, `x-parent-id`,
 `x-not-before`); each check below reads them, so nothing here names a field or a parameter.
 
-Each check is a plain Schemathesis check `(ctx, response, case)`: importing `mockserver.hooks`
+Each check is a plain Schemathesis check `(ctx, response, case)`: importing `mockserver.contract.hooks`
 registers them for `st run` and pytest alike. Checks that need more requests (the next page, a
 repeat) send them through the run's own transport, so credentials and timeouts carry over.
 """
@@ -13,24 +13,16 @@ repeat) send them through the run's own transport, so credentials and timeouts c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-from mockserver.spec import CALLER_PREFIX, Operation, Pagination
+from mockserver.model.rules import DomainViolation
+from mockserver.model.rules import ids as _ids
+from mockserver.model.spec import CALLER_PREFIX, Operation, Pagination
 
 # Caller attributes known to the run (e.g. `user_id` of the token's user). Unknown attributes
 # are checked for consistency instead: a page filtered by "created by me" has one creator.
 CallerAttrs = dict[str, Any]
-
-
-class DomainViolation(AssertionError):
-    """A response breaks the meaning of the contract; `title` says which rule."""
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(f"{title}\n\n{message}")
-        self.title = title
-        self.message = message
 
 
 def _items(response: Any) -> list[Any] | None:
@@ -71,10 +63,6 @@ def _window_is_valid(operation: Operation, params: dict[str, Any]) -> bool:
         if value < schema.get("minimum", value) or value > schema.get("maximum", value):
             return False
     return True
-
-
-def _ids(items: list[Any]) -> list[Any]:
-    return [item.get("id") if isinstance(item, dict) else None for item in items]
 
 
 def _where(index: int, field: str) -> str:
@@ -139,84 +127,6 @@ def check_tenant(operation: Operation, items: list[Any], caller: CallerAttrs) ->
                 "Items from another organization",
                 f"{_where(i, field)}: {item.get(field)!r}, but this page belongs to {expected!r}",
             )
-
-
-def _walk(
-    node: Any, schema: dict[str, Any], path: str, parent: Any
-) -> Iterator[tuple[str, Any, dict[str, Any], Any]]:
-    """(path, value, schema, containing object) for every property with a declared schema."""
-    schema = _merged(schema)
-    if isinstance(node, dict):
-        for key, sub in schema.get("properties", {}).items():
-            if key in node:
-                yield f"{path}/{key}", node[key], _merged(sub), node
-                yield from _walk(node[key], sub, f"{path}/{key}", node)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, schema.get("items", {}), f"{path}/{i}", parent)
-
-
-def _merged(schema: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: v for k, v in schema.items() if k != "allOf"}
-    for member in schema.get("allOf", []):
-        merged = {**_merged(member), **merged}
-    return merged
-
-
-def check_parent_references(operation: Operation, items: list[Any]) -> None:
-    for i, item in enumerate(items):
-        # The containing object of a child is the child itself; its parent is the item that holds
-        # the array, so track the nearest object that has an `id` above the child.
-        for path, value, schema, holder in _walk(item, operation.item_schema, f"/{i}", None):
-            if isinstance(value, list) and isinstance(holder, dict):
-                for j, child in enumerate(value):
-                    _check_child(child, schema.get("items", {}), f"{path}/{j}", holder.get("id"))
-
-
-def _check_child(child: Any, schema: dict[str, Any], path: str, parent_id: Any) -> None:
-    if not isinstance(child, dict):
-        return
-    for key, sub in _merged(schema).get("properties", {}).items():
-        if _merged(sub).get("x-parent-id") and key in child and child[key] != parent_id:
-            raise DomainViolation(
-                "Child points at another parent",
-                f"{path}/{key}: {child[key]!r}, but the object holding it has id {parent_id!r}",
-            )
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.now().astimezone().tzinfo)
-
-
-def check_timestamps(operation: Operation, items: list[Any]) -> None:
-    for path, value, schema, holder in _walk(items, {"items": operation.item_schema}, "", None):
-        sibling = schema.get("x-not-before")
-        if sibling is None or not isinstance(holder, dict):
-            continue
-        later, earlier = _instant(value), _instant(holder.get(sibling))
-        if later is not None and earlier is not None and later < earlier:
-            raise DomainViolation(
-                "Timestamps out of order",
-                f"{path}: {value!r} is before {sibling} {holder.get(sibling)!r}",
-            )
-
-
-def check_unique_ids(items: list[Any]) -> None:
-    seen: dict[Any, int] = {}
-    for i, identifier in enumerate(_ids(items)):
-        if identifier is None:
-            continue
-        if identifier in seen:
-            raise DomainViolation(
-                "Duplicate ids in a page", f"/{i}/id: {identifier!r} already at /{seen[identifier]}/id"
-            )
-        seen[identifier] = i
 
 
 # ------------------------------------------------------------------- rules with more requests

@@ -1,7 +1,7 @@
 """The domain checks as Schemathesis checks.
 
 Importing this module registers them, so they run wherever Schemathesis does:
-`SCHEMATHESIS_HOOKS=mockserver.hooks st run openapi.yaml ...`, `mockserver contract`, and pytest
+`SCHEMATHESIS_HOOKS=mockserver.contract.hooks st run openapi.yaml ...`, `mockserver contract`, and pytest
 tests that call `case.call_and_validate()`.
 
 The caller's identity is unknown to a generic run; where it matters (`$caller.user_id`) the
@@ -23,9 +23,10 @@ from schemathesis import Case as _Case
 from schemathesis import Response
 from schemathesis.core.failures import Failure
 
-from mockserver import checks
-from mockserver.outcome import reproducible
-from mockserver.spec import Operation, Spec, spec_from_document
+from mockserver.contract import checks
+from mockserver.contract.outcome import reproducible
+from mockserver.model import rules
+from mockserver.model.spec import Operation, Spec, spec_from_document
 
 Case = _Case[Any]
 
@@ -125,7 +126,7 @@ class Probes:
         lines = []
         headers = dict(self.case.operation.schema.config.headers_for(operation=self.case.operation) or {})
         for probe, response in self.sent:
-            ids = checks._ids(checks._items(response) or [])
+            ids = rules.ids(checks._items(response) or [])
             shown = f"ids {ids}" if len(ids) <= 30 else f"{len(ids)} ids {ids[:30]}..."
             # The only header filtered here is the run's own credential (the checks send the
             # configured headers), so the curl line may name it through the environment.
@@ -154,7 +155,7 @@ def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
         probes = Probes(case, response)
         try:
             rule(probes, case, operation, params, items)
-        except checks.DomainViolation as violation:
+        except rules.DomainViolation as violation:
             raise DomainFailure(
                 operation=case.operation.label,
                 title=violation.title,
@@ -203,7 +204,7 @@ def children_reference_parent(
     probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
 ) -> None:
     """Child records (`x-parent-id`) point at the object that holds them."""
-    checks.check_parent_references(op, items)
+    rules.check_parent_references(op, items)
 
 
 def repeatable_reads(
@@ -219,12 +220,12 @@ def timestamps_ordered(
     probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]
 ) -> None:
     """A timestamp marked `x-not-before: other` is never earlier than `other`."""
-    checks.check_timestamps(op, items)
+    rules.check_timestamps(op, items)
 
 
 def unique_ids(probes: Probes, case: Case, op: Operation, params: dict[str, Any], items: list[Any]) -> None:
     """No id appears twice in a page."""
-    checks.check_unique_ids(items)
+    rules.check_unique_ids(items)
 
 
 for _rule in (

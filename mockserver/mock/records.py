@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from mockserver.values import (
+from mockserver.mock.values import (
     ACTIONS,
     CHUNKING_STRATEGIES,
     DEEPGRAM_MODELS,

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from mockserver.resources import default_fixtures_dir, default_spec_path
+from mockserver.model.defaults import DEFAULT_SEED, default_fixtures_dir, default_spec_path
 
-DEFAULT_SEED = 20231107
 DEFAULT_COUNT = 1500
 DEFAULT_ORG_COUNT = 36
 DEFAULT_LOCALE = "en_US"

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from mockserver import limits
-from mockserver.checks import DomainViolation, check_timestamps
-from mockserver.dataset import GENERATED_ID_BASE
-from mockserver.identities import Directory, Organization, User
-from mockserver.spec import Operation, Spec
+from mockserver.mock.dataset import GENERATED_ID_BASE
+from mockserver.mock.identities import Directory, Organization, User
+from mockserver.model import limits
+from mockserver.model.rules import DomainViolation, check_parent_references, check_timestamps
+from mockserver.model.schemas import pointer, schema_errors
+from mockserver.model.spec import Operation, Spec
 
 IDENTITIES_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -71,12 +71,6 @@ class FixtureUnreadable(FixtureError):
     """A fixture file could not be read at all (missing, not a regular file, too large)."""
 
 
-def pointer(path: Iterable[Any]) -> str:
-    """A JSON pointer (RFC 6901) for a path of keys and indexes."""
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
-    return "/" + "/".join(parts) if parts else "/"
-
-
 def _read_json(path: Path, root: Path) -> Any:
     """A fixture file, bounded: regular files only, size, depth and numbers within limits."""
     try:
@@ -102,13 +96,6 @@ def _display(path: Path, root: Path) -> str:
 def _first_error(errors: Iterator[ValidationError]) -> ValidationError | None:
     ordered = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
     return ordered[0] if ordered else None
-
-
-def schema_errors(instance: Any, schema: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every violation of an OpenAPI 3.0 schema, as (JSON pointer, message) pairs."""
-    validator = OAS30Validator(schema, format_checker=oas30_format_checker)
-    found = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    return [(pointer(e.absolute_path), e.message) for e in found]
 
 
 def load_directory(fixtures_dir: Path) -> Directory:
@@ -166,22 +153,6 @@ def _target(spec: Spec, relative_dir: str) -> _Target | None:
     return None
 
 
-def _parent_id_problems(
-    record: Any, schema: dict[str, Any], at: list[Any], parent_id: Any
-) -> Iterator[tuple[list[Any], str]]:
-    """Fields marked `x-parent-id` must hold the id of the object that contains them."""
-    if isinstance(record, dict):
-        for key, sub in schema.get("properties", {}).items():
-            if key not in record:
-                continue
-            if sub.get("x-parent-id") and record[key] != parent_id:
-                yield [*at, key], f"{record[key]!r} is not the id of its parent ({parent_id!r})"
-            yield from _parent_id_problems(record[key], sub, [*at, key], record.get("id", parent_id))
-    elif isinstance(record, list) and "items" in schema:
-        for i, item in enumerate(record):
-            yield from _parent_id_problems(item, schema["items"], [*at, i], parent_id)
-
-
 def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[str, dict[Any, list[Any]]]:
     """Curated records per operation id and tenant, in file-name then array order."""
     records_dir = fixtures_dir / "records"
@@ -208,10 +179,9 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
                 f"{where}: {errors[0][0]}: {errors[0][1]}"
                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
             )
-        for problem_at, message in _parent_id_problems(data, array_schema, [], None):
-            raise FixtureError(f"{where}: {pointer(problem_at)}: {message}")
         try:
-            # The same rule the contract checks apply to a served page (`x-not-before`).
+            # The same rules the contract checks apply to a served page.
+            check_parent_references(operation, data)
             check_timestamps(operation, data)
         except DomainViolation as violation:
             raise FixtureError(f"{where}: {violation.message}") from None

@@ -7,7 +7,7 @@ from typing import Any
 from connexion.exceptions import OAuthResponseProblem
 from connexion.security import BearerSecurityHandler
 
-from mockserver.identities import Directory
+from mockserver.mock.identities import Directory
 
 
 def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:

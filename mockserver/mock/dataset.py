@@ -18,11 +18,11 @@ from typing import Any
 
 import orjson
 
-from mockserver.cache import BytesLRU
-from mockserver.identities import Directory
-from mockserver.records import Record, assistant_response_json, org_assistant
-from mockserver.settings import Settings
-from mockserver.values import Pools, compact_json
+from mockserver.mock.cache import BytesLRU
+from mockserver.mock.identities import Directory
+from mockserver.mock.records import Record, assistant_response_json, org_assistant
+from mockserver.mock.settings import Settings
+from mockserver.mock.values import Pools, compact_json
 
 # Generated `/assistants` ids interleave organizations above this base; curated ids stay below.
 GENERATED_ID_BASE = 1000

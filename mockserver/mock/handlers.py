@@ -6,10 +6,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mockserver.dataset import Dataset
-from mockserver.identities import Caller
-from mockserver.middleware import NotFoundProblem
-from mockserver.spec import Spec
+from mockserver.mock.dataset import Dataset
+from mockserver.mock.identities import Caller
+from mockserver.mock.middleware import NotFoundProblem
+from mockserver.model.spec import Spec
 
 
 class Handlers:

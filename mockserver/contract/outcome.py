@@ -23,7 +23,6 @@ EXIT_ERROR = 2
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 REDACTED = "[REDACTED]"
-DEFAULT_RUN_SEED = 20231107
 # Schemathesis' report writers offered through `--report`; junit.xml and summary.json are ours.
 REPORT_FORMATS = ("html", "har", "vcr", "ndjson", "pytest")
 # Curl lines name the token through the environment, so a pasted line works and shows no secret.

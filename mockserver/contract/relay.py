@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import requests
 
-from mockserver import limits
+from mockserver.model import limits
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -14,9 +14,9 @@ from typing import Any
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.readers import read_from_filename
 
-from mockserver import checks, limits
-from mockserver.fixtures import FixtureError, FixtureUnreadable, load_directory, load_records, schema_errors
-from mockserver.spec import Spec, SpecError, load_spec, resolve_refs
+from mockserver.model import limits, rules
+from mockserver.model.schemas import schema_errors
+from mockserver.model.spec import Spec, SpecError, load_spec, resolve_refs
 
 DRIFT_DIR = "drift"
 
@@ -72,17 +72,6 @@ def check_examples(spec: Spec) -> tuple[int, list[Problem]]:
     return len(found), problems
 
 
-def check_fixtures(fixtures_dir: Path, spec: Spec) -> list[Problem]:
-    try:
-        directory = load_directory(fixtures_dir)
-        load_records(fixtures_dir, spec, directory)
-    except FixtureUnreadable as exc:
-        raise Unreadable(str(exc)) from None
-    except FixtureError as exc:
-        return [Problem("fixtures", "", str(exc))]
-    return []
-
-
 class Unreadable(Exception):
     """A captured file could not be read at all: the run cannot judge it (exit 2)."""
 
@@ -119,15 +108,15 @@ def operation_problems(data: Any, spec: Spec, operation_id: str, status: int = 2
         return [Problem(operation_id, "", f"status {status} is not declared (declared: {declared})")]
     problems = [Problem(operation_id, pointer, message) for pointer, message in schema_errors(data, schema)]
     if status == 200 and not problems and isinstance(data, list):
-        rules: tuple[Callable[[], None], ...] = (
-            lambda: checks.check_parent_references(operation, data),
-            lambda: checks.check_timestamps(operation, data),
-            lambda: checks.check_unique_ids(data),
+        applied: tuple[Callable[[], None], ...] = (
+            lambda: rules.check_parent_references(operation, data),
+            lambda: rules.check_timestamps(operation, data),
+            lambda: rules.check_unique_ids(data),
         )
-        for rule in rules:
+        for rule in applied:
             try:
                 rule()
-            except checks.DomainViolation as violation:
+            except rules.DomainViolation as violation:
                 pointer, _, message = violation.message.partition(": ")
                 problems.append(Problem(operation_id, pointer, f"{violation.title}: {message}"))
     return problems
