@@ -212,9 +212,9 @@ def startup(count: int) -> dict[str, float]:
 def generation_rate(n: int) -> float:
     code = (
         "import time\n"
-        "from mockserver.mock.dataset import Dataset\nfrom mockserver.mock.fixtures import load_directory\n"
+        "from mockserver.mock.app import compile_mock\n"
         "from mockserver.mock.settings import Settings\n"
-        f"s = Settings(count={n}); ds = Dataset(s, load_directory(s.fixtures_dir), {{}})\n"
+        f"ds = compile_mock(Settings(count={n})).dataset\n"
         "c = ds.collection('list_assistants', 1)\n"
         "t = time.perf_counter()\n"
         f"for i in range({n}): c.item_json(i)\n"

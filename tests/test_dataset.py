@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from mockserver.mock.app import compile_mock
 from mockserver.mock.dataset import Dataset
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.identities import Directory
@@ -22,7 +23,7 @@ CURATED = load_records(Settings().fixtures_dir, SPEC, DIRECTORY)
 
 @cache
 def dataset(seed: int, count: int) -> Dataset:
-    return Dataset(Settings(seed=seed, count=count, org_count=count // 3), DIRECTORY, CURATED)
+    return compile_mock(Settings(seed=seed, count=count, org_count=count // 3)).dataset
 
 
 seeds = st.integers(0, 2**32)
@@ -82,7 +83,7 @@ def test_org_children_point_at_parent_and_times_are_ordered(seed: int, count: in
 @settings(max_examples=10, deadline=None)
 @given(seed=seeds, index=st.integers(0, 99))
 def test_same_seed_same_bytes_in_a_fresh_dataset(seed: int, index: int) -> None:
-    fresh = Dataset(Settings(seed=seed, count=100), DIRECTORY, CURATED)
+    fresh = compile_mock(Settings(seed=seed, count=100)).dataset
     first = dataset(seed, 100).collection("list_assistants", 2)
     second = fresh.collection("list_assistants", 2)
     assert first is not None and second is not None
@@ -104,7 +105,7 @@ def test_a_record_does_not_depend_on_count() -> None:
 
 
 def test_a_million_records_cost_only_their_index() -> None:
-    collection = Dataset(Settings(count=1_000_000), DIRECTORY, CURATED).collection("list_assistants", 1)
+    collection = compile_mock(Settings(count=1_000_000)).dataset.collection("list_assistants", 1)
     assert collection is not None
     assert len(collection) == 1_000_001
     last = collection.page(999_990, 100, {})
@@ -120,7 +121,7 @@ def test_spliced_records_are_canonical_json(seed: int, index: int, locale: str) 
     serializer would write for the same data (valid, compact, same key order)."""
     import orjson
 
-    ds = Dataset(Settings(seed=seed, count=index + 1, locale=locale), DIRECTORY, {})
+    ds = compile_mock(Settings(seed=seed, count=index + 1, locale=locale)).dataset
     collection = ds.collection("list_assistants", 1)
     assert collection is not None
     raw = collection.item_json(index)

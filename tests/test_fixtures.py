@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
 from mockserver.cli import main
 from mockserver.mock.app import create_app
 from mockserver.mock.fixtures import FixtureError
 from mockserver.mock.settings import Settings
-from tests.conftest import REPO
+from tests.conftest import DEV, REPO
 
 ASSISTANT = json.loads((REPO / "fixtures/records/assistants/customer-service-bot.json").read_text())[0]
 ORG_ASSISTANT = json.loads((REPO / "fixtures/records/orgs/org_demo/assistants/front-desk.json").read_text())[
@@ -49,11 +50,29 @@ def test_wrong_type_names_file_and_path(fixtures: Path) -> None:
     )
 
 
-def test_missing_required_field(fixtures: Path) -> None:
-    bad = {k: v for k, v in ORG_ASSISTANT.items() if k != "config"}
-    write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [bad])
+def test_a_partial_record_is_completed_and_keeps_what_it_states(fixtures: Path) -> None:
+    partial = {"id": "ast_partial0000000000001", "name": "Only a name"}
+    write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [partial])
+    app = create_app(Settings(fixtures_dir=fixtures))
+    with TestClient(app) as client:
+        first = client.get("/orgs/org_demo/assistants?take=1", headers=DEV).json()[0]
+        again = client.get("/orgs/org_demo/assistants?take=1", headers=DEV).json()[0]
+    assert first["id"] == partial["id"] and first["name"] == "Only a name"
+    assert {"config", "integrations", "actions", "created_at", "updated_at"} <= set(first)
+    assert all(child["assistant_id"] == partial["id"] for child in first["integrations"] + first["actions"])
+    assert first == again
+
+
+def test_a_completed_record_is_still_held_to_the_domain_rules(fixtures: Path) -> None:
+    partial = {
+        "id": "ast_partial0000000000001",
+        "created_at": "2024-05-01T00:00:00Z",
+        "updated_at": "2024-04-01T00:00:00Z",
+    }
+    write(fixtures / "records/orgs/org_demo/assistants/front-desk.json", [partial])
     assert error_for(fixtures) == (
-        "fixtures/records/orgs/org_demo/assistants/front-desk.json: /0: 'config' is a required property"
+        "fixtures/records/orgs/org_demo/assistants/front-desk.json: /0/updated_at: '2024-04-01T00:00:00Z' "
+        "is before created_at '2024-05-01T00:00:00Z'"
     )
 
 

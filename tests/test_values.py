@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.mock.dataset import Dataset
-from mockserver.mock.fixtures import load_directory
+from mockserver.mock.app import compile_mock
 from mockserver.mock.settings import Settings
 
 
@@ -24,7 +23,7 @@ def leaves(node: Any, path: str = "") -> list[tuple[str, Any]]:
 @pytest.fixture(scope="module")
 def records() -> list[dict[str, Any]]:
     settings = Settings(count=200, org_count=50)
-    ds = Dataset(settings, load_directory(settings.fixtures_dir), {})
+    ds = compile_mock(settings).dataset
     out: list[dict[str, Any]] = []
     for op, tenant in (("list_assistants", 1), ("list_org_assistants", "org_demo")):
         collection = ds.collection(op, tenant)
@@ -68,13 +67,14 @@ def test_field_shapes(records: list[dict[str, Any]]) -> None:
 
 
 def test_locale_changes_names() -> None:
-    directory = load_directory(Settings().fixtures_dir)
-    german = Dataset(Settings(locale="de_DE", count=5), directory, {}).pools
-    english = Dataset(Settings(count=5), directory, {}).pools
-    assert german.companies != english.companies
-    assert german.country_code == "49"
+    def names(locale: str) -> list[str]:
+        collection = compile_mock(Settings(locale=locale, count=20)).dataset.collection("list_assistants", 1)
+        assert collection is not None
+        return [r["name"] for r in collection.page(2, 20, {})]
+
+    assert names("de_DE") != names("en_US")
 
 
 def test_unknown_locale_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown Faker locale 'xx_YY'"):
-        Dataset(Settings(locale="xx_YY"), load_directory(Settings().fixtures_dir), {})
+        compile_mock(Settings(locale="xx_YY"))

@@ -1,8 +1,11 @@
-"""The ASGI application: Connexion serving `openapi.yaml` over the generated dataset."""
+"""The ASGI application: Connexion serving the document over data generated from its schemas."""
 
 from __future__ import annotations
 
 import gc
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -12,14 +15,23 @@ from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.mock.auth import bearer_handler
-from mockserver.mock.dataset import Dataset
+from mockserver.mock.auth import security_map
+from mockserver.mock.context import Ctx, Gen
+from mockserver.mock.dataset import Dataset, compact_json
 from mockserver.mock.fixtures import load_directory, load_records
-from mockserver.mock.handlers import Handlers
+from mockserver.mock.generate import Compiler
+from mockserver.mock.handlers import Responder
+from mockserver.mock.identities import Directory
 from mockserver.mock.middleware import CollectingParameterValidator, ErrorShapeMiddleware
-from mockserver.mock.problems import style_of
+from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
+from mockserver.mock.recipes import Values
 from mockserver.mock.settings import Settings
-from mockserver.model.spec import load_spec
+from mockserver.model.defaults import default_fixtures_dir
+from mockserver.model.endpoints import Endpoint, deref, endpoints, json_media
+from mockserver.model.spec import SpecError, load_document, spec_from_document
+
+MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "error_description", "reason")
+CODE_NAMES = ("code", "status", "status_code", "statusCode", "error_code")
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -27,41 +39,204 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None) -> AsyncApp:
-    """Build the app; raises `SpecError` or `FixtureError` when the inputs are bad."""
-    settings = settings or Settings()
-    spec = load_spec(settings.spec_path)
-    directory = load_directory(settings.fixtures_dir)
-    dataset = Dataset(settings, directory, load_records(settings.fixtures_dir, spec, directory))
-    handlers = Handlers(spec, dataset)
+@dataclass
+class Plan:
+    """What start-up decided, for `serve` to print: inferred pagination, skipped recipes."""
 
+    endpoints: dict[str, Endpoint]
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        for endpoint in self.endpoints.values():
+            listing = endpoint.listing
+            if listing is not None and listing.inferred and listing.pagination is not None:
+                p = listing.pagination
+                paging = f"{p.start_param or '-'}/{p.size_param} ({p.style})"
+                where = f" in '{listing.items_field}'" if listing.items_field else ""
+                out.append(
+                    f"{endpoint.label}: a list{where}, paged by {paging}, inferred from its parameters"
+                )
+        return out + self.notes
+
+
+@dataclass
+class Mock:
+    """Everything the app serves from, compiled: the pure core behind the Connexion edge."""
+
+    document: dict[str, Any]
+    endpoints: dict[str, Endpoint]
+    directory: Directory | None
+    dataset: Dataset
+    responder: Responder
+    styles: dict[str, ErrorStyle]
+    plan: Plan
+
+
+def compile_mock(settings: Settings) -> Mock:
+    """Read the document, the values and the fixtures, and compile every generator."""
+    document = load_document(settings.spec_path)
+    spec = spec_from_document(document, settings.spec_path)
+    found = endpoints(document)
+    if not found:
+        raise SpecError(f"{settings.spec_path.name}: /paths: no operation to serve")
+    directory = _directory(settings.fixtures_dir, required=_needs_identities(found))
+    values_path = settings.fixtures_dir / "values.yaml"
+    values = Values.load(
+        values_path if values_path.exists() else default_fixtures_dir() / "values.yaml",
+        settings.seed,
+        settings.locale,
+    )
+    values.prepare_draws()
+    compiler = Compiler(document, values)
+    lists: dict[str, tuple[Endpoint, Gen]] = {}
+    bodies: dict[str, Gen] = {}
+    envelopes: dict[str, Gen] = {}
+    styles: dict[str, ErrorStyle] = {}
+    for op_id, endpoint in found.items():
+        listing = endpoint.listing
+        if listing is not None:
+            lists[op_id] = (
+                endpoint,
+                compiler.compile(listing.item_schema, f"{endpoint.pointer}/responses/200 items"),
+            )
+            if listing.items_field is not None:
+                envelopes[op_id] = compiler.compile(
+                    _success_schema(document, endpoint), f"{endpoint.pointer}/responses/200"
+                )
+        elif endpoint.kind in ("write", "read"):
+            schema = _success_schema(document, endpoint)
+            if schema is not None:
+                bodies[op_id] = compiler.compile(schema, f"{endpoint.pointer}/responses")
+        styles[op_id] = style_of(
+            _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint)
+        )
+    dataset = Dataset(settings, directory, values, lists, document)
+    curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
+    dataset.build(curated)
+    responder = Responder(document, found, dataset, values, bodies, envelopes, settings.seed)
+    return Mock(document, found, directory, dataset, responder, styles, Plan(found, compiler.notes))
+
+
+def create_app(settings: Settings | None = None, plan: list[Plan] | None = None) -> AsyncApp:
+    """Build the app; raises `SpecError`, `FixtureError` or `RecipeError` when the inputs are bad.
+
+    `plan`, when given, receives what start-up inferred (for the CLI to print).
+    """
+    mock = compile_mock(settings or Settings())
+    if plan is not None:
+        plan.append(mock.plan)
     app = AsyncApp(
         __name__,
-        security_map={"bearer": bearer_handler(directory)},
+        security_map=security_map(mock.directory),
         validator_map={"parameter": CollectingParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     app.add_api(
-        spec.document,
-        resolver=Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id)),
+        _with_operation_ids(mock.document, mock.endpoints),
+        resolver=Resolver(function_resolver=mock.responder.handler),
     )
-    app.add_middleware(
-        ErrorShapeMiddleware,
-        position=MiddlewarePosition.BEFORE_SECURITY,
-        styles={op_id: style_of(op.responses) for op_id, op in spec.operations.items()},
-    )
+    app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _directory(fixtures_dir: Path, *, required: bool = False) -> Directory | None:
+    """Identities when the fixtures have them (or the document's tenancy needs them); a user's
+    spec without fixtures has none."""
+    if not required and not (fixtures_dir / "identities.json").exists():
+        return None
+    return load_directory(fixtures_dir)
+
+
+def _needs_identities(found: dict[str, Endpoint]) -> bool:
+    """Tenancy and `$caller` filters mean nothing without real callers."""
+    for endpoint in found.values():
+        if endpoint.extensions.get("x-tenant"):
+            return True
+        for param in endpoint.parameters.values():
+            rule = param.get("x-filter")
+            if isinstance(rule, dict) and str(rule.get("equals", "")).startswith("$caller."):
+                return True
+    return False
+
+
+def _with_operation_ids(document: dict[str, Any], found: dict[str, Endpoint]) -> dict[str, Any]:
+    """The document, with the ids made up for operations that declare none (Connexion routes
+    by operationId)."""
+    by_place = {(e.path, e.method): op_id for op_id, e in found.items()}
+    paths = {}
+    for path, item in (document.get("paths") or {}).items():
+        item = dict(deref(document, item))
+        for method in list(item):
+            if (path, method) in by_place and isinstance(item[method], dict):
+                item[method] = {**item[method], "operationId": by_place[(path, method)]}
+        paths[path] = item
+    return {**document, "paths": paths}
+
+
+def _success_schema(document: dict[str, Any], endpoint: Endpoint) -> Any:
+    _status, response = endpoint.success()
+    media = json_media(response.get("content") if isinstance(response, dict) else None)
+    return None if media is None else media[1].get("schema", {})
+
+
+def _shallow(document: dict[str, Any], responses: dict[str, Any]) -> dict[str, Any]:
+    """Responses whose JSON schemas are dereferenced one level (enough to see their fields)."""
+    view: dict[str, Any] = {}
+    for status, response in responses.items():
+        content = {}
+        for media_type, media in ((response or {}).get("content") or {}).items():
+            schema = deref(document, (media or {}).get("schema", {}))
+            content[media_type] = {"schema": schema if isinstance(schema, dict) else {}}
+        view[status] = {"content": content}
+    return view
+
+
+def _error_makers(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> dict[str, BodyMaker]:
+    makers: dict[str, BodyMaker] = {}
+    for status, response in endpoint.responses.items():
+        if not (status.startswith("4") or status.startswith("5") or status == "default"):
+            continue
+        media = json_media((response or {}).get("content") if isinstance(response, dict) else None)
+        if media is None or "problem" in media[0]:
+            continue
+        schema = deref(document, media[1].get("schema", {}))
+        if not isinstance(schema, dict) or "detail" in (schema.get("properties") or {}):
+            continue
+        try:
+            gen = compiler.compile(media[1].get("schema", {}), f"{endpoint.pointer}/responses/{status}")
+        except SpecError:
+            continue
+        makers[status] = _error_maker(gen, schema, compiler.values)
+    return makers
+
+
+def _error_maker(gen: Gen, schema: dict[str, Any], values: Values) -> BodyMaker:
+    properties = schema.get("properties") or {}
+
+    def make(status: int, detail: str) -> bytes:
+        over: dict[str, Any] = {}
+        for name, sub in properties.items():
+            kind = sub.get("type") if isinstance(sub, dict) else None
+            if name in MESSAGE_NAMES and kind in ("string", None) and "enum" not in sub:
+                over[name] = detail
+            elif name in CODE_NAMES and kind == "integer" and "enum" not in sub:
+                over[name] = status
+        ctx = Ctx(random.Random(f"{status}/{detail}"), 0, values.draw)
+        return compact_json(gen(ctx, over or {}))
+
+    return make
 
 
 def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
     """The mock as a contract run's in-process target: the app, and the first dev token's
     identity, so that `$caller` rules are checked exactly (keywords of the run's options)."""
     settings = settings or Settings()
-    directory = load_directory(settings.fixtures_dir)
-    user = next((u for u in directory.users if u.token is not None), None)
+    directory = _directory(settings.fixtures_dir)
+    user = next((u for u in directory.users if u.token is not None), None) if directory else None
     target: dict[str, Any] = {"app": create_app(settings)}
-    if user is not None:
+    if directory is not None and user is not None:
         org = next(o for o in directory.organizations if o.id == user.organization_id)
         target.update(
             token=user.token,

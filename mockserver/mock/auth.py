@@ -1,26 +1,37 @@
-"""Bearer authentication against the dev tokens in the fixtures, through Connexion's security."""
+"""Credentials for every security scheme the document declares, through Connexion's security.
+
+With identities (`fixtures/identities.json`), bearer tokens are the dev tokens and a caller is a
+real user of a real organization. Without them (any user's spec), any well-formed credential is
+accepted, so that a missing or malformed one still gets the declared 401 (or 403).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from connexion.exceptions import OAuthResponseProblem
-from connexion.security import BearerSecurityHandler
+from connexion.security import (
+    ApiKeySecurityHandler,
+    BasicSecurityHandler,
+    BearerSecurityHandler,
+    OAuthSecurityHandler,
+)
 
 from mockserver.mock.identities import Directory
 
 
-def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
-    """A Connexion security handler class bound to `directory`.
+def _anyone(*_credentials: Any, required_scopes: Any = None) -> dict[str, Any]:
+    # Scopes are granted as required: the mock stands in for a server that issued the token.
+    return {"sub": "mock", "scope": list(required_scopes or []), "caller": None}
 
-    Connexion instantiates handlers itself and would otherwise resolve `x-bearerInfoFunc` to a
-    module-level function, which would need global state; a class made per app avoids that.
-    """
 
-    # Resolved once: the directory does not change while the app runs.
-    callers = {u.token: directory.caller_for(u.token) for u in directory.users if u.token is not None}
+def security_map(directory: Directory | None) -> dict[str, type]:
+    """Connexion security handler classes for this app (made per app: no global state)."""
+    callers = {} if directory is None else directory.callers()
 
     def token_info(token: str) -> dict[str, Any] | None:
+        if not callers:
+            return _anyone(token)
         caller = callers.get(token)
         if caller is None:
             return None  # Connexion answers 401 "Provided token is not valid".
@@ -41,4 +52,22 @@ def bearer_handler(directory: Directory) -> type[BearerSecurityHandler]:
 
             return check
 
-    return DirectoryBearerHandler
+    class AnyBasicHandler(BasicSecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return _anyone
+
+    class AnyApiKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return _anyone
+
+    class AnyOAuthHandler(OAuthSecurityHandler):  # type: ignore[misc]
+        def get_tokeninfo_func(self, security_scheme: dict[str, Any]) -> Any:
+            return _anyone
+
+    return {
+        "bearer": DirectoryBearerHandler,
+        "basic": AnyBasicHandler,
+        "apiKey": AnyApiKeyHandler,
+        "oauth2": AnyOAuthHandler,
+        "openIdConnect": AnyOAuthHandler,
+    }

@@ -1,9 +1,11 @@
-"""The served data: per organization, an ordered list of curated then generated assistants.
+"""The served data: per list operation and tenant, an ordered list of curated then generated
+records, built by the compiled generators of the document's schemas.
 
 A generated record depends only on (seed, operation, tenant, index), so a page costs O(page
 size) whatever `--count` is. The only per-record state kept is one byte per record for each
 field a declared filter constrains, from which the matching positions of a filter combination
-are computed once and cached.
+are computed once and cached. Ids are an invertible function of the position, so an item
+operation finds the very record the list holds without any index.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ from typing import Any
 import orjson
 
 from mockserver.mock.cache import BytesLRU
+from mockserver.mock.context import Ctx, Gen
+from mockserver.mock.fixtures import GENERATED_ID_BASE
 from mockserver.mock.identities import Directory
-from mockserver.mock.records import Record, assistant_response_json, org_assistant
+from mockserver.mock.recipes import BASE62, Values
 from mockserver.mock.settings import Settings
-from mockserver.mock.values import Pools, compact_json
+from mockserver.model.endpoints import Endpoint, deref
+from mockserver.model.spec import CALLER_PREFIX, SpecError
 
-# Generated `/assistants` ids interleave organizations above this base; curated ids stay below.
-GENERATED_ID_BASE = 1000
-# Share of generated assistants that are active.
-ACTIVE_PER_256 = 204
+Record = dict[str, Any]
+
+# Share of generated records for which a boolean filter field is true.
+TRUE_PER_256 = 204
+# Items of a list that does not page.
+UNPAGED_COUNT = 10
 # Serialized records and pages kept for reuse, one budget for the whole dataset. A warm page
 # costs a dictionary lookup; a cold one reuses every record it shares with pages already served
 # (skip moved by a few items).
@@ -58,7 +65,7 @@ def _and(masks: Sequence[bytes]) -> bytes:
 
 
 class Collection:
-    """One tenant's assistants in their stable order: curated first, then generated."""
+    """One tenant's records in their stable order: curated first, then generated."""
 
     def __init__(
         self,
@@ -81,6 +88,14 @@ class Collection:
 
     def __len__(self) -> int:
         return len(self._curated) + self._count
+
+    @property
+    def curated(self) -> tuple[Record, ...]:
+        return self._curated
+
+    @property
+    def generated(self) -> int:
+        return self._count
 
     def item(self, position: int) -> Record:
         if position < len(self._curated):
@@ -170,76 +185,209 @@ def _stream(seed: int, name: str, count: int, modulo: int) -> bytes:
     return raw.translate(bytes(b % modulo for b in range(256)))
 
 
+def compact_json(value: object) -> bytes:
+    """`orjson.dumps` in an exactly sized object: orjson hands back small results in a 4 KiB
+    allocation, which thousands of kept fragments would multiply into hundreds of MB."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
+# An odd multiplier and its inverse modulo 2**64 scramble positions into ids that look random
+# and decode back exactly.
+_MULTIPLIER = 0x9E3779B97F4A7C15
+_INVERSE = pow(_MULTIPLIER, -1, 2**64)
+_MASK = 2**64 - 1
+
+
+class IdCodec:
+    """Ids of generated records as a function of (tenant position, index), and back."""
+
+    def __init__(self, schema: dict[str, Any], tenants: int) -> None:
+        self.tenants = max(tenants, 1)
+        kinds = schema.get("type")
+        self.integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
+        self.uuid = schema.get("format") == "uuid"
+        example = str(schema.get("example", ""))
+        prefix = re.match(r"^([A-Za-z]+[_-])", example)
+        self.prefix = prefix.group(1) if prefix else ""
+        self.length = max(len(example) - len(self.prefix), 12) if example else 20
+
+    def encode(self, tenant: int, index: int) -> Any:
+        if self.integer:
+            return GENERATED_ID_BASE + index * self.tenants + tenant
+        number = ((tenant << 40 | index) * _MULTIPLIER) & _MASK
+        if self.uuid:
+            raw = f"{number:016x}{(number * _MULTIPLIER) & _MASK:016x}"
+            return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-8{raw[17:20]}-{raw[20:32]}"
+        digits = []
+        for _ in range(11):
+            number, rest = divmod(number, 62)
+            digits.append(BASE62[rest])
+        tail = "".join(digits)
+        filler = "".join(BASE62[(ord(c) * 7 + i) % 62] for i, c in enumerate(tail * 3))
+        return self.prefix + (tail + filler)[: self.length]
+
+    def decode(self, value: Any) -> tuple[int, int] | None:
+        """(tenant position, index) of a generated id, or None when it is not one."""
+        if self.integer:
+            try:
+                number = int(value) - GENERATED_ID_BASE
+            except (TypeError, ValueError):
+                return None
+            if number < 0:
+                return None
+            return number % self.tenants, number // self.tenants
+        text = str(value)
+        if self.uuid:
+            number = int(text.replace("-", "")[:16], 16) if re.fullmatch(r"[0-9a-f-]{36}", text) else -1
+        else:
+            if not text.startswith(self.prefix):
+                return None
+            tail = text[len(self.prefix) : len(self.prefix) + 11]
+            if len(tail) != 11 or any(c not in BASE62 for c in tail):
+                return None
+            number = sum(BASE62.index(c) * 62**i for i, c in enumerate(tail))
+        if number < 0 or number > _MASK:
+            return None
+        position = (number * _INVERSE) & _MASK
+        tenant, index = position >> 40, position & (2**40 - 1)
+        return (tenant, index) if self.encode(tenant, index) == value else None
+
+
 class Dataset:
     """Every collection the mock serves, keyed by operation id and tenant."""
 
     def __init__(
-        self, settings: Settings, directory: Directory, curated: dict[str, dict[Any, list[Record]]]
+        self,
+        settings: Settings,
+        directory: Directory | None,
+        values: Values,
+        lists: dict[str, tuple[Endpoint, Gen]],
+        document: dict[str, Any],
     ) -> None:
-        self.pools = Pools.build(settings.seed, settings.locale)
+        self._settings = settings
+        self._directory = directory
+        self._values = values
+        self._lists = lists
         self._records = BytesLRU(RECORD_CACHE_BYTES)
         self._pages = BytesLRU(PAGE_CACHE_BYTES)
-        self._collections: dict[str, dict[Any, Collection]] = {
-            "list_assistants": {},
-            "list_org_assistants": {},
-        }
-        organizations = directory.organizations
-        for position, org in enumerate(organizations):
-            self._collections["list_assistants"][org.id] = self._assistants(
-                settings,
-                directory,
-                org.id,
-                position,
-                len(organizations),
-                curated.get("list_assistants", {}).get(org.id, []),
-            )
-            self._collections["list_org_assistants"][org.slug] = self._org_assistants(
-                settings,
-                org.slug,
-                curated.get("list_org_assistants", {}).get(org.slug, []),
-            )
+        self._collections: dict[str, dict[Any, Collection]] = {}
+        self._codecs: dict[str, IdCodec] = {}
+        self._tenant_positions: dict[str, dict[Any, int]] = {}
+        for op_id, (endpoint, _gen) in lists.items():
+            tenants = self.tenants(endpoint)
+            self._tenant_positions[op_id] = {t: i for i, t in enumerate(tenants)}
+            item_schema = endpoint.listing.item_schema if endpoint.listing else {}
+            id_schema = _id_schema(deref(document, item_schema))
+            self._codecs[op_id] = IdCodec(id_schema, len(tenants))
+
+    def tenants(self, endpoint: Endpoint) -> list[Any]:
+        """The tenants an operation's collections are kept for (one, None, without tenancy)."""
+        tenancy = endpoint.extensions.get("x-tenant") or {}
+        if self._directory is None or not tenancy:
+            return [None]
+        if tenancy.get("parameter"):
+            return [o.slug for o in self._directory.organizations]
+        return [o.id for o in self._directory.organizations]
+
+    def build(self, curated: dict[str, dict[Any, list[Record]]]) -> None:
+        for op_id, (endpoint, gen) in self._lists.items():
+            self._collections[op_id] = {
+                tenant: self._collection(op_id, endpoint, gen, tenant, curated.get(op_id, {}).get(tenant, []))
+                for tenant in self.tenants(endpoint)
+            }
 
     def collection(self, operation_id: str, tenant: Any) -> Collection | None:
         return self._collections.get(operation_id, {}).get(tenant)
 
-    def _assistants(
-        self,
-        settings: Settings,
-        directory: Directory,
-        org_id: int,
-        position: int,
-        organizations: int,
-        curated: list[Record],
+    def codec(self, operation_id: str) -> IdCodec:
+        return self._codecs[operation_id]
+
+    def count(self, endpoint: Endpoint) -> int:
+        tenancy = endpoint.extensions.get("x-tenant") or {}
+        if endpoint.listing is None or endpoint.listing.pagination is None:
+            return UNPAGED_COUNT
+        return self._settings.org_count if tenancy.get("parameter") else self._settings.count
+
+    def complete(self, operation_id: str, tenant: Any, position: int, record: Record) -> Record:
+        """A curated record with every field it does not state generated for it."""
+        _endpoint, gen = self._lists[operation_id]
+        key = stem_key(f"{self._settings.seed}/{operation_id}/{tenant}/curated")
+        ctx = Ctx(record_rng(key, position), position, self._values.draw)
+        completed: Record = gen(ctx, record)
+        return completed
+
+    def locate(self, operation_id: str, tenant: Any, identifier: Any) -> bytes | None:
+        """The serialized record with this id in the tenant's list, as the list serves it."""
+        collection = self.collection(operation_id, tenant)
+        if collection is None:
+            return None
+        for position, record in enumerate(collection.curated):
+            if record.get("id") == identifier or str(record.get("id")) == str(identifier):
+                return collection.item_json(position)
+        decoded = self._codecs[operation_id].decode(identifier)
+        if decoded is None:
+            return None
+        tenant_position, index = decoded
+        if (
+            tenant_position != self._tenant_positions[operation_id].get(tenant)
+            or index >= collection.generated
+        ):
+            return None
+        return collection.item_json(len(collection.curated) + index)
+
+    def _collection(
+        self, op_id: str, endpoint: Endpoint, gen: Gen, tenant: Any, curated: list[Record]
     ) -> Collection:
-        seed, count, pools = settings.seed, settings.count, self.pools
-        stem = f"{seed}/assistants/{org_id}"
+        seed, count, values = self._settings.seed, self.count(endpoint), self._values
+        stem = f"{seed}/{op_id}/{tenant}"
         key = stem_key(stem)
-        members = directory.members(org_id) or (0,)
-        active = _stream(seed, f"{stem}/is_active", count, 256)
-        creators = _stream(seed, f"{stem}/user_id", count, len(members))
+        position = self._tenant_positions[op_id][tenant]
+        codec = self._codecs[op_id]
+        tenancy = endpoint.extensions.get("x-tenant") or {}
+        fixed: dict[str, Any] = {}
+        if tenancy.get("field") and tenant is not None:
+            fixed[str(tenancy["field"])] = tenant
+        attributes: dict[str, Attribute] = {}
+        streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
+        for name, param in endpoint.parameters.items():
+            rule = param.get("x-filter")
+            if not isinstance(rule, dict):
+                continue
+            field, equals = str(rule["field"]), rule["equals"]
+            if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
+                choices = self._caller_values(equals.removeprefix(CALLER_PREFIX), tenant)
+                codes = _stream(seed, f"{stem}/{field}", count, len(choices))
+            elif isinstance(equals, bool):
+                choices = (equals, not equals)
+                raw = _stream(seed, f"{stem}/{field}", count, 256)
+                codes = raw.translate(bytes(0 if b < TRUE_PER_256 else 1 for b in range(256)))
+            else:
+                raise SpecError(
+                    f"{endpoint.pointer}/parameters/{name[1]}/x-filter: equals must be a boolean or "
+                    f"{CALLER_PREFIX}<attribute>, got {equals!r}"
+                )
+            attributes[field] = _attribute(curated, field, codes, choices)
+            streams.append((field, codes, choices))
 
         def build(index: int) -> bytes:
-            return assistant_response_json(
-                pools,
-                record_rng(key, index),
-                id=GENERATED_ID_BASE + index * organizations + position,
-                organization_id=org_id,
-                user_id=members[creators[index]],
-                is_active=active[index] < ACTIVE_PER_256,
-                index=index,
-            )
+            over = dict(fixed)
+            over["id"] = codec.encode(position, index)
+            for field, codes, choices in streams:
+                over[field] = choices[codes[index]]
+            ctx = Ctx(record_rng(key, index), index, values.draw)
+            return compact_json(gen(ctx, over))
 
-        active_codes = active.translate(bytes(0 if b < ACTIVE_PER_256 else 1 for b in range(256)))
-        attributes = {
-            "is_active": _attribute(curated, "is_active", active_codes, (True, False)),
-            "user_id": _attribute(curated, "user_id", creators, members),
-        }
         return Collection(curated, count, attributes, build, self._records, self._pages)
 
-    def _org_assistants(self, settings: Settings, slug: str, curated: list[Record]) -> Collection:
-        key, pools = stem_key(f"{settings.seed}/orgs/{slug}"), self.pools
+    def _caller_values(self, attribute: str, tenant: Any) -> tuple[Any, ...]:
+        """The values a `$caller.<attribute>` filter field takes: the tenant's users' ones."""
+        directory = self._directory
+        if directory is None or attribute != "user_id":
+            raise SpecError(f"x-filter on {CALLER_PREFIX}{attribute} needs identities with users")
+        return directory.members(tenant) or (0,)
 
-        def build(index: int) -> bytes:
-            return compact_json(org_assistant(pools, record_rng(key, index), index=index))
 
-        return Collection(curated, settings.org_count, {}, build, self._records, self._pages)
+def _id_schema(item_schema: Any) -> dict[str, Any]:
+    properties = item_schema.get("properties", {}) if isinstance(item_schema, dict) else {}
+    schema = properties.get("id", {"type": "string"})
+    return schema if isinstance(schema, dict) else {"type": "string"}

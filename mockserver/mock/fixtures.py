@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from mockserver.mock.dataset import GENERATED_ID_BASE
 from mockserver.mock.identities import Directory, Organization, User
 from mockserver.model import limits
 from mockserver.model.rules import DomainViolation, check_parent_references, check_timestamps
@@ -61,6 +60,10 @@ IDENTITIES_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+# Generated integer ids start here; curated ones stay below, so the two never collide.
+GENERATED_ID_BASE = 1000
 
 
 class FixtureError(Exception):
@@ -153,8 +156,19 @@ def _target(spec: Spec, relative_dir: str) -> _Target | None:
     return None
 
 
-def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[str, dict[Any, list[Any]]]:
-    """Curated records per operation id and tenant, in file-name then array order."""
+# Completes a curated record: (operation id, tenant, position among the tenant's curated records,
+# the record as the file states it) -> the record with every other field generated.
+Complete = Callable[[str, Any, int, dict[str, Any]], dict[str, Any]]
+
+
+def load_records(
+    fixtures_dir: Path, spec: Spec, directory: Directory, complete: Complete | None = None
+) -> dict[str, dict[Any, list[Any]]]:
+    """Curated records per operation id and tenant, in file-name then array order.
+
+    A curated record may state only the fields that matter: `complete` generates the rest, and
+    the merged record is what is held to the schema and the domain rules.
+    """
     records_dir = fixtures_dir / "records"
     result: dict[str, dict[Any, list[Any]]] = {}
     seen_ids: dict[str, set[Any]] = {}
@@ -172,6 +186,26 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
             )
         data = _read_json(path, fixtures_dir)
         operation = target.operation
+        if not isinstance(data, list):
+            raise FixtureError(f"{where}: /: expected an array of records")
+        if target.tenant is not None and target.tenant not in slugs:
+            raise FixtureError(f"{where}: unknown organization slug {target.tenant!r} in the path")
+        field = operation.tenant.field
+        merged: list[Any] = []
+        for i, record in enumerate(data):
+            if not isinstance(record, dict):
+                raise FixtureError(f"{where}: /{i}: expected an object")
+            tenant = target.tenant
+            if field is not None:
+                if field not in record:
+                    raise FixtureError(f"{where}: /{i}: states no {field!r} (whose records are these?)")
+                tenant = record[field]
+            if complete is not None:
+                so_far = len(result.get(operation.operation_id, {}).get(tenant, []))
+                record = complete(operation.operation_id, tenant, so_far, record)
+            merged.append(record)
+            result.setdefault(operation.operation_id, {}).setdefault(tenant, []).append(record)
+        data = merged
         array_schema = {"type": "array", "items": operation.item_schema}
         errors = schema_errors(data, array_schema)
         if errors:
@@ -185,11 +219,7 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
             check_timestamps(operation, data)
         except DomainViolation as violation:
             raise FixtureError(f"{where}: {violation.message}") from None
-        if target.tenant is not None and target.tenant not in slugs:
-            raise FixtureError(f"{where}: unknown organization slug {target.tenant!r} in the path")
         for i, record in enumerate(data):
-            tenant = target.tenant
-            field = operation.tenant.field
             if field is not None:
                 tenant = record[field]
                 if tenant not in org_ids:
@@ -200,15 +230,14 @@ def load_records(fixtures_dir: Path, spec: Spec, directory: Directory) -> dict[s
                         f"{where}: /{i}/user_id: {record.get('user_id')!r} is not a "
                         f"user of organization {tenant}"
                     )
-                if record["id"] >= GENERATED_ID_BASE:
+                if isinstance(record.get("id"), int) and record["id"] >= GENERATED_ID_BASE:
                     raise FixtureError(
                         f"{where}: /{i}/id: curated ids must be below "
                         f"{GENERATED_ID_BASE} (generated ids start there)"
                     )
             # Ids are global to an API, not per organization.
             ids = seen_ids.setdefault(operation.operation_id, set())
-            if record["id"] in ids:
+            if record.get("id") in ids:
                 raise FixtureError(f"{where}: /{i}/id: duplicate id {record['id']!r}")
-            ids.add(record["id"])
-            result.setdefault(operation.operation_id, {}).setdefault(tenant, []).append(record)
+            ids.add(record.get("id"))
     return result

@@ -1,57 +1,225 @@
-"""The operations' handlers: parse, ask the dataset, return bytes. Routed by operationId."""
+"""One handler for every operation, by kind: parse, ask the dataset or the generators, return.
+
+Connexion routes each operationId here; a handler is made per operation with a signature that
+names the operation's parameters, so Connexion passes them converted and drops undeclared ones.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import keyword
+import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
+from connexion.decorators.parameter import sanitized
 from starlette.responses import Response
 
-from mockserver.mock.dataset import Dataset
+from mockserver.mock.context import MISSING, Ctx, Gen
+from mockserver.mock.dataset import Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotFoundProblem
-from mockserver.model.spec import Spec
+from mockserver.mock.recipes import Values
+from mockserver.model.endpoints import Endpoint, json_media
+from mockserver.model.spec import Filter, Pagination, Tenant
+
+Handler = Callable[..., Awaitable[Response]]
+# Envelope fields that report on the page, by the names APIs give them.
+TOTAL_NAMES = frozenset(
+    {"total", "total_count", "totalCount", "count", "itemsTotal", "total_items", "totalItems"}
+)
+HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"})
 
 
-class Handlers:
-    def __init__(self, spec: Spec, dataset: Dataset) -> None:
-        self._spec = spec
-        self._dataset = dataset
+class Responder:
+    """What the mock answers, per operation; built once per app."""
 
-    # Explicit parameters, not **kwargs: Connexion then drops undeclared query parameters
-    # quietly instead of logging an error for each one.
-    async def list_assistants(
+    def __init__(
         self,
-        token_info: dict[str, Any],
-        skip: int | None = None,
-        limit: int | None = None,
-        active_only: bool | None = None,
-        created_by_me: bool | None = None,
-    ) -> Response:
-        params = {"skip": skip, "limit": limit, "active_only": active_only, "created_by_me": created_by_me}
-        return self._list("list_assistants", token_info["caller"], params)
+        document: dict[str, Any],
+        endpoints: dict[str, Endpoint],
+        dataset: Dataset,
+        values: Values,
+        bodies: dict[str, Gen],
+        envelopes: dict[str, Gen],
+        seed: int,
+    ) -> None:
+        self.document = document
+        self.endpoints = endpoints
+        self.dataset = dataset
+        self.values = values
+        self.bodies = bodies
+        self.envelopes = envelopes
+        self.seed = seed
 
-    async def list_org_assistants(
-        self,
-        token_info: dict[str, Any],
-        org_id: str,
-        page: int | None = None,
-        take: int | None = None,
-        next_page_token: str | None = None,
-    ) -> Response:
-        params = {"org_id": org_id, "page": page, "take": take, "next_page_token": next_page_token}
-        return self._list("list_org_assistants", token_info["caller"], params)
+    def handler(self, operation_id: str) -> Handler:
+        endpoint = self.endpoints[operation_id]
+        names = {
+            sanitized(name): name for (location, name) in endpoint.parameters if location in ("path", "query")
+        }
+        names = {k: v for k, v in names.items() if k and k.isidentifier() and not keyword.iskeyword(k)}
+        kind = endpoint.kind
 
-    def _list(self, operation_id: str, caller: Caller, raw: dict[str, Any]) -> Response:
-        operation = self._spec.operations[operation_id]
-        params = operation.defaults()
-        params.update({k: v for k, v in raw.items() if k in operation.parameters and v is not None})
-        attrs = caller.attrs()
-        tenant = operation.tenant.key(attrs, params)
-        collection = None if tenant is None else self._dataset.collection(operation_id, tenant)
+        async def handle(**kwargs: Any) -> Response:
+            params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
+            info = kwargs.get("token_info") or {}
+            caller = info.get("caller") if isinstance(info, dict) else None
+            if kind == "list":
+                return self.list(endpoint, params, caller)
+            if kind == "item":
+                return self.item(endpoint, params, caller)
+            return self.generated(endpoint, params, kwargs.get("body", MISSING))
+
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+            for name in [*names, "body", "token_info"]
+        ]
+        handle.__signature__ = inspect.Signature(list({p.name: p for p in extra}.values()))  # type: ignore[attr-defined]
+        return handle
+
+    # ----------------------------------------------------------------------- lists
+
+    def _tenant(self, endpoint: Endpoint, caller: Caller | None, params: dict[str, Any]) -> tuple[bool, Any]:
+        tenancy = endpoint.extensions.get("x-tenant")
+        if not tenancy or self.dataset.tenants(endpoint) == [None]:
+            return True, None
+        tenant = Tenant(**{k.replace("-", "_"): v for k, v in tenancy.items()})
+        attrs = caller.attrs() if caller is not None else {}
+        try:
+            key = tenant.key(attrs, params)
+        except KeyError:
+            key = None
+        return key is not None, key
+
+    def list(self, endpoint: Endpoint, raw: dict[str, Any], caller: Caller | None) -> Response:
+        listing = endpoint.listing
+        assert listing is not None
+        params = _defaults(endpoint)
+        params.update(raw)
+        found, tenant = self._tenant(endpoint, caller, params)
+        collection = self.dataset.collection(endpoint.operation_id, tenant) if found else None
         if collection is None:
             # Unknown and forbidden look the same, so that existence does not leak.
-            name = params.get(operation.tenant.parameter or "", tenant)
+            tenancy = endpoint.extensions.get("x-tenant") or {}
+            name = params.get(str(tenancy.get("parameter") or ""), tenant)
             raise NotFoundProblem(f"Organization '{name}' was not found.")
-        offset, limit = operation.pagination.window(params)
-        criteria = {f.field: f.expected(attrs) for f in operation.filters if params.get(f.param)}
-        return Response(collection.page_json(offset, limit, criteria), media_type="application/json")
+        offset, limit = _window(listing.pagination, params, len(collection))
+        attrs = caller.attrs() if caller is not None else {}
+        criteria: dict[str, Any] = {}
+        for (location, name), param in endpoint.parameters.items():
+            rule = param.get("x-filter")
+            if location == "query" and isinstance(rule, dict) and params.get(name):
+                criteria[str(rule["field"])] = Filter(name, str(rule["field"]), rule["equals"]).expected(
+                    attrs
+                )
+        page = collection.page_json(offset, limit, criteria)
+        if listing.items_field is None:
+            return Response(page, media_type="application/json")
+        total = len(collection.positions(criteria))
+        return Response(
+            self._envelope(endpoint, page, total, offset, limit, params), media_type="application/json"
+        )
+
+    def _envelope(
+        self, endpoint: Endpoint, page: bytes, total: int, offset: int, limit: int, params: dict[str, Any]
+    ) -> bytes:
+        listing = endpoint.listing
+        assert listing is not None and listing.items_field is not None
+        ctx = Ctx(random.Random(f"{self.seed}/{endpoint.operation_id}/envelope"), 0, self.values.draw)
+        over: dict[str, Any] = {listing.items_field: []}
+        shape = self.envelopes[endpoint.operation_id](ctx, over)
+        if not isinstance(shape, dict):
+            return page
+        for key, value in list(shape.items()):
+            if key in TOTAL_NAMES and isinstance(value, int) and not isinstance(value, bool):
+                shape[key] = total
+            elif key in HAS_MORE_NAMES and isinstance(value, bool):
+                shape[key] = offset + limit < total
+            elif key in params and type(value) is type(params[key]):
+                shape[key] = params[key]
+        shape[listing.items_field] = []
+        body = compact_json(shape)
+        marker = compact_json({listing.items_field: []})[1:-1]
+        return body.replace(marker, marker[:-2] + page, 1)
+
+    # ----------------------------------------------------------------------- items
+
+    def item(self, endpoint: Endpoint, params: dict[str, Any], caller: Caller | None) -> Response:
+        parent = self.endpoints[str(endpoint.item_of)]
+        found, tenant = self._tenant(parent, caller, params)
+        identifier = params.get(str(endpoint.id_parameter))
+        body = self.dataset.locate(parent.operation_id, tenant, identifier) if found else None
+        if body is None:
+            raise NotFoundProblem(f"No record has the id {identifier!r}.")
+        status, _ = endpoint.success()
+        return Response(body, status_code=_status(status), media_type="application/json")
+
+    # ----------------------------------------------------------------------- others
+
+    def generated(self, endpoint: Endpoint, params: dict[str, Any], body: Any) -> Response:
+        """A body generated from the success response's schema, with what the request sent
+        merged in; the same request gets the same answer (stateless)."""
+        status, response = endpoint.success()
+        gen = self.bodies.get(endpoint.operation_id)
+        media = json_media(response.get("content") if isinstance(response, dict) else None)
+        if gen is None or media is None or _status(status) in (204, 304):
+            return Response(b"", status_code=_status(status))
+        digest = hashlib.blake2b(
+            orjson.dumps(
+                [endpoint.operation_id, params, None if body is MISSING else body],
+                option=orjson.OPT_SORT_KEYS,
+                default=str,
+            ),
+            digest_size=8,
+        ).digest()
+        ctx = Ctx(
+            record_rng(stem_key(f"{self.seed}/{endpoint.operation_id}"), int.from_bytes(digest[:5], "big")),
+            0,
+            self.values.draw,
+        )
+        over = _request_fields(body, endpoint, params)
+        value = gen(ctx, over)
+        return Response(
+            compact_json(value),
+            status_code=_status(status),
+            media_type=media[0] if "json" in media[0] else "application/json",
+        )
+
+
+def _request_fields(body: Any, endpoint: Endpoint, params: dict[str, Any]) -> Any:
+    """The request's own fields, to merge into a generated response object."""
+    merged: dict[str, Any] = {}
+    if endpoint.id_parameter and endpoint.id_parameter in params:
+        merged["id"] = params[endpoint.id_parameter]
+    if isinstance(body, dict):
+        merged.update(body)
+    return merged or MISSING
+
+
+def _defaults(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        name: param["schema"]["default"]
+        for (location, name), param in endpoint.parameters.items()
+        if location == "query" and isinstance(param.get("schema"), dict) and "default" in param["schema"]
+    }
+
+
+def _window(pagination: Pagination | None, params: dict[str, Any], total: int) -> tuple[int, int]:
+    if pagination is None:
+        return 0, total
+    size = params.get(pagination.size_param)
+    if not isinstance(size, int) or size < 0:
+        size = 20
+    if not pagination.start_param:
+        return 0, size
+    start = params.get(pagination.start_param)
+    if not isinstance(start, int) or start < 0:
+        start = pagination.first_page if pagination.style == "page" else 0
+    offset, limit = pagination.window({pagination.start_param: start, pagination.size_param: size})
+    return max(offset, 0), limit
+
+
+def _status(status: str) -> int:
+    return int(status) if status.isdigit() else 200

@@ -46,6 +46,11 @@ class Directory:
                 return Caller(user.id, user.organization_id, slugs)
         return None
 
+    def callers(self) -> dict[str, Caller]:
+        """Every dev token with the caller it authenticates."""
+        found = {u.token: self.caller_for(u.token) for u in self.users if u.token is not None}
+        return {token: caller for token, caller in found.items() if caller is not None}
+
     def members(self, organization_id: int) -> tuple[int, ...]:
         """Ids of the organization's users, in fixture order: the pool of assistant creators."""
         return tuple(u.id for u in self.users if u.organization_id == organization_id)

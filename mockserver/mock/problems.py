@@ -8,7 +8,8 @@ Which one an operation uses is read from the media type of its declared error re
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -27,24 +28,53 @@ class FieldError:
     input: Any = None
 
 
+# (status, detail) -> the body of an error in a shape only the spec knows.
+BodyMaker = Callable[[int, str], bytes]
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorStyle:
     media_type: str
     validation_status: int
+    # Per declared status ("404", "4XX", "default"): bodies generated from the declared schema,
+    # for operations whose errors are neither FastAPI's nor RFC 7807.
+    declared: dict[str, BodyMaker] = field(default_factory=dict)
 
     @property
     def is_problem(self) -> bool:
         return self.media_type == PROBLEM_JSON
 
+    def maker(self, status: int) -> BodyMaker | None:
+        code = str(status)
+        return (
+            self.declared.get(code)
+            or self.declared.get(f"{code[0]}XX")
+            or self.declared.get("default")
+            or next(iter(self.declared.values()), None)
+        )
 
-def style_of(responses: dict[str, Any]) -> ErrorStyle:
-    """The error style an operation declares through its 4xx responses."""
+
+def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = None) -> ErrorStyle:
+    """The error style an operation declares through its 4xx responses.
+
+    `application/problem+json` is RFC 7807; a JSON body with a `detail` property is FastAPI's;
+    any other declared error body is generated from its schema (`declared`); with no error
+    declared at all, RFC 7807 (the one standard shape).
+    """
     validation_status = 422 if "422" in responses else 400
-    media = JSON_MEDIA
+    media = None
     for status, response in responses.items():
-        if status.startswith("4") and PROBLEM_JSON in response.get("content", {}):
+        if not (status.startswith("4") or status == "default") or not isinstance(response, dict):
+            continue
+        content = response.get("content") or {}
+        if PROBLEM_JSON in content:
             media = PROBLEM_JSON
-    return ErrorStyle(media, validation_status)
+        elif media is None and JSON_MEDIA in content:
+            properties = (content[JSON_MEDIA].get("schema") or {}).get("properties") or {}
+            media = JSON_MEDIA if "detail" in properties else "schema"
+    if media == "schema" and declared:
+        return ErrorStyle(JSON_MEDIA, validation_status, declared)
+    return ErrorStyle(media if media in (PROBLEM_JSON, JSON_MEDIA) else PROBLEM_JSON, validation_status)
 
 
 DEFAULT_STYLE = ErrorStyle(PROBLEM_JSON, 400)
@@ -81,6 +111,9 @@ def error_body(
     style: ErrorStyle, status: int, detail: str, errors: tuple[FieldError, ...] = ()
 ) -> tuple[bytes, str]:
     """The body and media type of an error response."""
+    maker = style.maker(status)
+    if maker is not None:
+        return maker(status, detail), JSON_MEDIA
     if style.is_problem:
         problem: dict[str, Any] = {
             "type": "about:blank",

@@ -22,14 +22,42 @@ class SpecError(Exception):
     """The spec could not be read, or a vendor extension in it is malformed."""
 
 
-def load_document(path: Path) -> dict[str, JSON]:
+def load_document(path: Path, *, validate: bool = True) -> dict[str, JSON]:
+    """The document at `path` (YAML or JSON), checked against the OpenAPI 3.0/3.1 schema; a
+    SpecError names the file, the JSON pointer and the reason in one line."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read the OpenAPI document: {exc}") from exc
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise SpecError(f"{path.name}: cannot read the OpenAPI document: {reason}") from None
     if not isinstance(document, dict) or "paths" not in document:
-        raise SpecError(f"{path}: not an OpenAPI document (no 'paths')")
+        raise SpecError(f"{path.name}: /: not an OpenAPI document (no 'paths')")
+    version = str(document.get("openapi", ""))
+    if not (version.startswith("3.0") or version.startswith("3.1")):
+        raise SpecError(
+            f"{path.name}: /openapi: only OpenAPI 3.0 and 3.1 are served, not {version or 'Swagger 2'}"
+        )
+    if validate:
+        from openapi_spec_validator import validate as validate_openapi
+
+        try:
+            validate_openapi(document)
+        except Exception as exc:  # the validator raises one of several types
+            at = "/" + "/".join(str(p) for p in getattr(exc, "absolute_path", []) or [])
+            message = str(getattr(exc, "message", exc)).splitlines()[0]
+            raise SpecError(f"{path.name}: {at}: {message}") from None
     return document
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, with timestamps kept as the strings the document wrote (JSON has no
+    dates, and an example `2023-12-25` must stay a string)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def resolve_refs(node: JSON, document: dict[str, JSON]) -> JSON:

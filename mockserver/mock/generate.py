@@ -1,0 +1,827 @@
+"""Compiling a JSON Schema into a record generator, once, at start-up.
+
+Each schema node becomes a small closure; a record is then a few dozen cheap draws with its own
+`random.Random`, never a schema walk. A field's value comes from, in order: a recipe in the
+values file (by schema and property), Prism's `x-faker`, `const`/`enum`, the `format`, a recipe
+for the property's name, the schema's `example`, its `pattern`, and finally its type and bounds.
+Each candidate is tried on sample records and kept only if every sample is valid against the
+field's schema, so a recipe that no longer fits the contract falls through instead of serving
+invalid data (and says so in `notes`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import random
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import rstr
+from jsonschema import FormatChecker
+from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker
+
+from mockserver.mock.context import ABSENT, MISSING, Ctx, Gen
+from mockserver.mock.recipes import RecipeError, Values, token
+from mockserver.model.endpoints import deref
+from mockserver.model.spec import SpecError
+
+SAMPLES = 12
+MAX_REF_DEPTH = 2
+PATTERN_POOL = 64
+# Creation times grow with the record's index but stay within a fixed window whatever the count:
+# t(i) = START + SPAN * i / (i + HALF_LIFE). The first HALF_LIFE records fill half the window.
+TIMELINE_START = 1672531200  # 2023-01-01T00:00:00Z
+TIMELINE_SPAN = 900 * 86400
+TIMELINE_HALF_LIFE = 400
+CREATED = re.compile(r"^(created|creation|inserted|date_?created)(_?(at|on|date|time))?$", re.I)
+UPDATED = re.compile(r"^(updated|modified|last_?modified|changed)(_?(at|on|date|time))?$", re.I)
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class CannotGenerate(SpecError):
+    """No value can be made for a schema (contradictory keywords, unbounded recursion)."""
+
+
+def iso(ts: int) -> str:
+    return time.strftime(ISO, time.gmtime(ts))
+
+
+def created_at(index: int, rand: Callable[[], float]) -> int:
+    base = TIMELINE_START + TIMELINE_SPAN * index // (index + TIMELINE_HALF_LIFE)
+    # Jitter below the gap to the next index keeps the order strictly by index where it can.
+    gap = TIMELINE_SPAN * TIMELINE_HALF_LIFE // ((index + TIMELINE_HALF_LIFE) ** 2)
+    return base + (int(rand() * gap) if gap > 1 else 0)
+
+
+def updated_after(created: int, rand: Callable[[], float]) -> int:
+    # A third of records were never edited; the rest were, up to four months later.
+    roll = rand()
+    return created if roll < 0.33 else created + 60 + int((roll - 0.33) / 0.67 * 120 * 86400)
+
+
+def _instant(value: Any) -> int | None:
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    try:
+        return calendar.timegm(time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return None
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return [k for k in kind if k != "null"]
+    if isinstance(kind, str):
+        return [kind] if kind != "null" else []
+    if "properties" in schema or "additionalProperties" in schema:
+        return ["object"]
+    if "items" in schema:
+        return ["array"]
+    if "enum" in schema or "const" in schema:
+        return []
+    return ["string"]
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind) or kind == "null"
+
+
+class Compiler:
+    """Compiles the schemas of one document. `notes` collects what start-up should print."""
+
+    def __init__(self, document: dict[str, Any], values: Values) -> None:
+        self.document = document
+        self.values = values
+        self.openapi31 = str(document.get("openapi", "3.0")).startswith("3.1")
+        self.notes: list[str] = []
+        self._rng = random.Random(f"{values.seed}/compile")
+        self._components = (document.get("components") or {}).get("schemas") or {}
+        # Names that array recipes bind for their items (`as:`), so that samples of the items
+        # can be tried before the array exists.
+        self._aliases: dict[str, Callable[[Ctx], Any]] = {}
+
+    # ------------------------------------------------------------------------ public
+
+    def compile(self, schema: Any, where: str, *, writing: bool = False) -> Gen:
+        """The generator of a response (or, `writing`, a request) body schema at `where`."""
+        gen = self._node(schema, where, None, (), None, (), dense=False, writing=writing)
+        if gen is None:
+            raise CannotGenerate(f"{where}: the schema refers to itself with no way to stop")
+        return gen
+
+    def validator(self, schema: Any) -> Any:
+        """A validator for `schema` whose local references resolve against the document."""
+        root = {
+            "components": self.document.get("components", {}),
+            **(schema if isinstance(schema, dict) else {}),
+        }
+        if isinstance(schema, bool):
+            root = {"components": self.document.get("components", {})} if schema else {"not": {}}
+        if self.openapi31:
+            return OAS31Validator(root, format_checker=FormatChecker())
+        return OAS30Validator(root, format_checker=oas30_format_checker)
+
+    def sample_ctx(self, index: int = 0) -> Ctx:
+        aliases, draw = self._aliases, self.values.draw
+
+        def sample_draw(ctx: Ctx, name: str) -> Any:
+            return aliases[name](ctx) if name in aliases else draw(ctx, name)
+
+        return Ctx(random.Random(self._rng.random()), index, sample_draw)
+
+    # ------------------------------------------------------------------------ walking
+
+    def _merge_all_of(self, schema: dict[str, Any], stack: tuple[str, ...]) -> dict[str, Any]:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for member in schema.get("allOf", []):
+            part = deref(self.document, member)
+            if not isinstance(part, dict):
+                continue
+            part = self._merge_all_of(part, stack)
+            for key, value in part.items():
+                if key == "properties":
+                    merged["properties"] = {**value, **merged.get("properties", {})}
+                elif key == "required":
+                    merged["required"] = list(dict.fromkeys([*merged.get("required", []), *value]))
+                elif key not in merged:
+                    merged[key] = value
+        return merged
+
+    def _node(
+        self,
+        schema: Any,
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        *,
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        if schema is True or schema == {}:
+            schema = {}
+        if not isinstance(schema, dict):
+            raise CannotGenerate(f"{where}: a schema must be an object")
+        recipe = self.values.for_property(component, path) if path else None
+        if recipe is not None:
+            resolved = deref(self.document, schema)
+            if isinstance(resolved, dict) and "allOf" in resolved:
+                resolved = self._merge_all_of(resolved, stack)
+            gen = self._try_recipe(recipe, resolved, where, component, path, stack, dense, writing)
+            if gen is not None:
+                return gen
+        if "$ref" in schema:
+            ref = str(schema["$ref"])
+            if stack.count(ref) >= MAX_REF_DEPTH:
+                return None
+            target = deref(self.document, schema)
+            prefix = "#/components/schemas/"
+            if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+                component, path = ref[len(prefix) :], ()
+                dense = dense or self.values.dense(component)
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            merged = {**target, **siblings} if isinstance(target, dict) else target
+            return self._node(
+                merged, where, component, path, name, (*stack, ref), dense=dense, writing=writing
+            )
+        if "allOf" in schema:
+            schema = self._merge_all_of(schema, stack)
+        nullable = _nullable(schema)
+        gen = self._value(schema, where, component, path, name, stack, dense=dense, writing=writing)
+        if gen is None:
+            if nullable:
+                return lambda ctx, over: None if over is MISSING else over
+            return None
+        if nullable and not dense:
+            rate = float(self.values.sparse.get("null", 0.1))
+            inner = gen
+
+            def gen(ctx: Ctx, over: Any) -> Any:
+                if over is MISSING and ctx.rand() < rate:
+                    return None
+                return inner(ctx, over)
+
+        return gen
+
+    def _value(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        *,
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                return self._choice(schema, key, where, component, path, name, stack, dense, writing)
+        types = _types(schema)
+        if "object" in types:
+            return self._object(schema, where, component, path, stack, dense, writing)
+        if "array" in types:
+            return self._array(schema, where, component, path, name, stack, dense, writing)
+        return self._leaf(schema, where, name, types)
+
+    def _try_recipe(
+        self,
+        recipe: tuple[Any, str],
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        body, at = recipe
+        if isinstance(body, dict) and "as" in body and "array" in _types(schema):
+            # An array built from a sample: each item sees its element under the name `as`.
+            sample = self.values.compile({k: v for k, v in body.items() if k != "as"}, at)
+            alias = str(body["as"])
+            one = self.values.compile({**{k: v for k, v in body.items() if k != "as"}, "k": 1}, at)
+            self._aliases[alias] = lambda ctx: one(ctx, MISSING)[0]
+            items = self._node(
+                schema.get("items", {}),
+                f"{where}/items",
+                component,
+                (*path, "[]"),
+                None,
+                stack,
+                dense=dense,
+                writing=writing,
+            )
+            if items is None:
+                return None
+
+            def from_sample(ctx: Ctx, over: Any) -> Any:
+                if over is not MISSING:
+                    return over
+                out = []
+                for element in sample(ctx, MISSING) or ():
+                    ctx.scope[alias] = element
+                    out.append(items(ctx, MISSING))
+                return out
+
+            return self._checked(from_sample, schema, where, at)
+        try:
+            gen = self.values.compile(body, at)
+        except RecipeError as exc:
+            self.notes.append(f"{exc}; generating {where} from its schema instead")
+            return None
+        return self._checked(gen, schema, where, at)
+
+    def _checked(self, gen: Gen, schema: dict[str, Any], where: str, source: str) -> Gen | None:
+        """`gen` if its samples are valid against `schema`; else None, with a note."""
+        validator = self.validator(schema)
+        for i in range(SAMPLES):
+            ctx = self.sample_ctx(i * 97)
+            # A stand-in for the object that holds the sampled value (x-parent-id reads its id).
+            ctx.objects.append({"id": "sample"})
+            try:
+                value = gen(ctx, MISSING)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+                if source.startswith("/schemas/"):
+                    self.notes.append(
+                        f"{self.values.source}: {source}: {exc!r}; {where} is generated from its schema"
+                    )
+                return None
+            if value is ABSENT:
+                continue
+            error = next(iter(validator.iter_errors(value)), None)
+            if error is not None:
+                if source.startswith("/schemas/"):
+                    self.notes.append(
+                        f"{self.values.source}: {source}: gives {_short(value)}, invalid at {where} "
+                        f"({error.message}); generated from the schema instead"
+                    )
+                return None
+        return gen
+
+    # ------------------------------------------------------------------------ composites
+
+    def _object(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen:
+        required = set(schema.get("required", []))
+        absent_rate = 0.0 if dense else float(self.values.sparse.get("absent", 0.1))
+        declared = list((schema.get("properties") or {}).keys())
+        plan: list[tuple[str, Gen, float]] = []
+        for key, sub in (schema.get("properties") or {}).items():
+            resolved = deref(self.document, sub) if isinstance(sub, dict) else sub
+            hidden = "writeOnly" if not writing else "readOnly"
+            if isinstance(resolved, dict) and resolved.get(hidden) and key not in required:
+                continue
+            made = self._property(
+                key, sub, f"{where}/properties/{key}", component, path, stack, dense, writing
+            )
+            if made is None:
+                if key in required:
+                    raise CannotGenerate(
+                        f"{where}/properties/{key}: required, but it refers to itself without end"
+                    )
+                continue
+            plan.append((key, made, 0.0 if key in required else absent_rate))
+        order = _generation_order(schema, declared)
+        plan.sort(key=lambda entry: order.index(entry[0]))
+        reorder = [entry[0] for entry in plan] != [k for k in declared if any(e[0] == k for e in plan)]
+        extra = self._additional(schema, where, component, path, stack, dense, writing)
+        min_props = int(schema.get("minProperties", 0))
+        open_extras = schema.get("additionalProperties", True) is not False
+
+        def gen(ctx: Ctx, over: Any) -> Any:
+            if over is not MISSING and not isinstance(over, dict):
+                return over
+            obj: dict[str, Any] = {}
+            ctx.objects.append(obj)
+            rand = ctx.rand
+            for key, make, absent in plan:
+                given = MISSING if over is MISSING else over.get(key, MISSING)
+                if given is MISSING and absent and rand() < absent:
+                    continue
+                value = make(ctx, given)
+                if value is not ABSENT:
+                    obj[key] = value
+            ctx.objects.pop()
+            if reorder:
+                obj = {k: obj[k] for k in declared if k in obj}
+            if over is not MISSING and open_extras:
+                for key, value in over.items():
+                    if key not in obj:
+                        obj[key] = value
+            if extra is not None and len(obj) < max(min_props, 1 if not declared else 0):
+                obj.update(extra(ctx, max(min_props - len(obj), 1)))
+            return obj
+
+        return gen
+
+    def _property(
+        self,
+        key: str,
+        sub: Any,
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        resolved = deref(self.document, sub) if isinstance(sub, dict) else sub
+        if isinstance(resolved, dict) and "allOf" in resolved:
+            resolved = self._merge_all_of(resolved, stack)
+        if isinstance(resolved, dict):
+            special = self._related(key, resolved, component, path)
+            if special is not None:
+                return special
+        return self._node(sub, where, component, (*path, key), key, stack, dense=dense, writing=writing)
+
+    def _related(
+        self, key: str, schema: dict[str, Any], component: str | None, path: tuple[str, ...]
+    ) -> Gen | None:
+        """Fields whose value depends on their neighbours: a parent's id, ordered timestamps."""
+        if self.values.for_property(component, (*path, key)) is not None:
+            return None
+        if schema.get("x-parent-id"):
+
+            def parent_id(ctx: Ctx, over: Any) -> Any:
+                if over is not MISSING:
+                    return over
+                holders = ctx.objects
+                return holders[-2].get("id") if len(holders) >= 2 else ABSENT
+
+            return parent_id
+        if "string" not in _types(schema) or schema.get("format") not in (None, "date-time"):
+            return None
+        if schema.get("enum") or schema.get("const"):
+            return None
+        sibling = schema.get("x-not-before")
+        if sibling is None and UPDATED.match(key):
+            sibling = "__created__"
+        if sibling is not None:
+
+            def later(ctx: Ctx, over: Any) -> Any:
+                if over is not MISSING:
+                    return over
+                obj = ctx.objects[-1]
+                base = (
+                    _instant(obj.get(sibling))
+                    if sibling != "__created__"
+                    else next((_instant(v) for k, v in obj.items() if CREATED.match(k)), None)
+                )
+                if base is None:
+                    base = created_at(ctx.index, ctx.rand)
+                return iso(updated_after(base, ctx.rand))
+
+            return self._checked(later, schema, key, "the timeline")
+        if CREATED.match(key):
+
+            def created(ctx: Ctx, over: Any) -> Any:
+                if over is not MISSING:
+                    return over
+                if len(ctx.objects) <= 1:
+                    return iso(created_at(ctx.index, ctx.rand))
+                # A child is created within a month after the record that holds it.
+                root = _instant(next((v for k, v in ctx.objects[0].items() if CREATED.match(k)), None))
+                base = root if root is not None else created_at(ctx.index, ctx.rand)
+                return iso(base + int(ctx.rand() * 30 * 86400))
+
+            return self._checked(created, schema, key, "the timeline")
+        return None
+
+    def _additional(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Callable[[Ctx, int], dict[str, Any]] | None:
+        extra = schema.get("additionalProperties")
+        if not isinstance(extra, dict) or not extra:
+            return None
+        values = self._node(
+            extra,
+            f"{where}/additionalProperties",
+            component,
+            (*path, "*"),
+            None,
+            stack,
+            dense=dense,
+            writing=writing,
+        )
+        if values is None:
+            return None
+        words = self.values.faker_pool("word") or ("key",)
+
+        def more(ctx: Ctx, count: int) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for i in range(count):
+                out[f"{ctx.pick(words)}_{i}"] = values(ctx, MISSING)
+            return out
+
+        return more
+
+    def _array(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        items = self._node(
+            schema.get("items", {}),
+            f"{where}/items",
+            component,
+            (*path, "[]"),
+            None,
+            stack,
+            dense=dense,
+            writing=writing,
+        )
+        low = int(schema.get("minItems", 0))
+        high = int(schema.get("maxItems", max(low, 3) if low <= 3 else low))
+        high = max(low, min(high, low + 4))
+        if items is None:
+            if low:
+                return None
+            return lambda ctx, over: [] if over is MISSING else over
+        unique = bool(schema.get("uniqueItems"))
+        span = high - low + 1
+        if name is not None and (recipe := self.values.for_name(name)) is not None:
+            named = self._try_recipe(recipe, schema, where, component, path, stack, dense, writing)
+            if named is not None:
+                return named
+
+        def gen(ctx: Ctx, over: Any) -> Any:
+            if over is not MISSING:
+                return over
+            count = low + int(ctx.rand() * span)
+            if not unique:
+                return [items(ctx, MISSING) for _ in range(count)]
+            out: list[Any] = []
+            seen: set[str] = set()
+            for _ in range(count * 4):
+                if len(out) >= count:
+                    break
+                value = items(ctx, MISSING)
+                marker = repr(value)
+                if marker not in seen:
+                    seen.add(marker)
+                    out.append(value)
+            return out
+
+        return gen
+
+    def _choice(
+        self,
+        schema: dict[str, Any],
+        key: str,
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        """One branch per record; for `oneOf`, only branches whose samples match no other."""
+        base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        discriminator = schema.get("discriminator") or {}
+        tag = discriminator.get("propertyName")
+        mapping = {str(v): k for k, v in (discriminator.get("mapping") or {}).items()}
+        branches: list[Gen] = []
+        validators = []
+        raw_branches = schema[key]
+        for i, branch in enumerate(raw_branches):
+            merged_branch: Any = branch
+            if base and isinstance(branch, dict):
+                merged_branch = {"allOf": [base, branch]} if "$ref" in branch else {**base, **branch}
+            gen = self._node(
+                merged_branch,
+                f"{where}/{key}/{i}",
+                component,
+                path,
+                name,
+                stack,
+                dense=dense,
+                writing=writing,
+            )
+            if gen is None:
+                continue
+            if tag and isinstance(branch, dict) and "$ref" in branch:
+                ref = str(branch["$ref"])
+                value = mapping.get(ref, ref.rsplit("/", 1)[-1])
+                gen = _tagged(gen, tag, value)
+            branches.append(gen)
+            validators.append(self.validator(branch if isinstance(branch, dict) else {}))
+        if key == "oneOf" and len(branches) > 1:
+            kept = []
+            for gen in branches:
+                exclusive = True
+                for s in range(SAMPLES // 2):
+                    ctx = self.sample_ctx(s)
+                    ctx.objects.append({})
+                    value = gen(ctx, MISSING)
+                    if sum(1 for v in validators if v.is_valid(value)) != 1:
+                        exclusive = False
+                        break
+                if exclusive:
+                    kept.append(gen)
+            if not kept:
+                self.notes.append(
+                    f"{where}: no branch of oneOf could be told apart from the others; using the first"
+                )
+                kept = branches[:1]
+            branches = kept
+        if not branches:
+            return None
+        choices = tuple(branches)
+        return lambda ctx, over: choices[int(ctx.rand() * len(choices))](ctx, over)
+
+    # ------------------------------------------------------------------------ leaves
+
+    def _leaf(self, schema: dict[str, Any], where: str, name: str | None, types: list[str]) -> Gen:
+        for source, gen in self._leaf_candidates(schema, name, types):
+            checked = self._checked(gen, schema, where, source)
+            if checked is not None:
+                return checked
+        raise CannotGenerate(f"{where}: no value satisfies this schema ({_brief(schema)})")
+
+    def _leaf_candidates(self, schema: dict[str, Any], name: str | None, types: list[str]):  # type: ignore[no-untyped-def]
+        faker = schema.get("x-faker")
+        if isinstance(faker, str):
+            method = _snake(faker.rsplit(".", 1)[-1])
+            pool = self.values.faker_pool(method)
+            if pool is not None:
+                yield "x-faker", _pooled(pool)
+        if "const" in schema:
+            constant = schema["const"]
+            yield "const", lambda ctx, over: constant if over is MISSING else over
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            options = tuple(v for v in schema["enum"] if v is not None) or (None,)
+            yield "enum", _pooled(options)
+        kind = types[0] if types else "string"
+        fmt = schema.get("format")
+        if isinstance(fmt, str):
+            made = _format(fmt, kind, self.values)
+            if made is not None:
+                yield f"format {fmt}", made
+        if name is not None and (recipe := self.values.for_name(name)) is not None:
+            try:
+                yield recipe[1], self.values.compile(recipe[0], recipe[1])
+            except RecipeError as exc:
+                self.notes.append(str(exc))
+        examples = _examples(schema)
+        if examples:
+            yield "example", _pooled(examples)
+        if "default" in schema:
+            default = schema["default"]
+            yield "default", lambda ctx, over: default if over is MISSING else over
+        if kind == "string" and isinstance(schema.get("pattern"), str):
+            pool = self._pattern_pool(schema)
+            if pool:
+                yield "pattern", _pooled(pool)
+        for kind in types or ["string"]:
+            yield f"type {kind}", _typed(kind, schema, self.values)
+
+    def _pattern_pool(self, schema: dict[str, Any]) -> tuple[str, ...]:
+        pattern = str(schema["pattern"])
+        low, high = int(schema.get("minLength", 0)), int(schema.get("maxLength", 10**6))
+        maker = rstr.Rstr(random.Random(f"{self.values.seed}/{pattern}"))
+        pool: list[str] = []
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return ()
+        for _ in range(PATTERN_POOL * 4):
+            try:
+                value = maker.xeger(pattern)
+            except Exception:  # rstr raises plain errors for constructs it does not know
+                return ()
+            if compiled.search(value) and low <= len(value) <= high:
+                pool.append(value)
+            if len(pool) >= PATTERN_POOL:
+                break
+        return tuple(pool)
+
+
+def _tagged(gen: Gen, tag: str, value: str) -> Gen:
+    def tagged(ctx: Ctx, over: Any) -> Any:
+        out = gen(ctx, over)
+        if isinstance(out, dict) and over is MISSING:
+            out[tag] = value
+        return out
+
+    return tagged
+
+
+def _generation_order(schema: dict[str, Any], declared: list[str]) -> list[str]:
+    """Ids first (children name them), then a field after the sibling it is declared after."""
+    order = sorted(declared, key=lambda k: 0 if k == "id" else 1)
+    for key, sub in (schema.get("properties") or {}).items():
+        sibling = sub.get("x-not-before") if isinstance(sub, dict) else None
+        if sibling in order and order.index(sibling) > order.index(key):
+            order.remove(key)
+            order.insert(order.index(sibling) + 1, key)
+    return order
+
+
+def _pooled(pool: tuple[Any, ...]) -> Gen:
+    size = len(pool)
+    if size == 1:
+        only = pool[0]
+        return lambda ctx, over: only if over is MISSING else over
+    return lambda ctx, over: pool[int(ctx.rand() * size)] if over is MISSING else over
+
+
+def _examples(schema: dict[str, Any]) -> tuple[Any, ...]:
+    found: list[Any] = []
+    if "example" in schema:
+        found.append(schema["example"])
+    examples = schema.get("examples")
+    if isinstance(examples, list):
+        found.extend(examples)
+    return tuple(v for v in found if v is not None)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def _brief(schema: dict[str, Any]) -> str:
+    keys = ("type", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "enum")
+    return ", ".join(f"{k}={schema[k]!r}" for k in keys if k in schema) or "no constraints"
+
+
+def _format(fmt: str, kind: str, values: Values) -> Gen | None:
+    pools: dict[str, str] = {
+        "email": "email",
+        "uri": "url",
+        "url": "url",
+        "hostname": "hostname",
+        "ipv4": "ipv4",
+        "ipv6": "ipv6",
+        "uri-reference": "uri_path",
+        "iri": "url",
+        "idn-email": "email",
+        "idn-hostname": "hostname",
+        "password": "password",
+        "phone": "phone_number",
+    }
+    if kind == "string" and fmt in pools:
+        pool = values.faker_pool(pools[fmt])
+        return _pooled(pool) if pool else None
+    if kind != "string":
+        return None
+    if fmt == "date-time":
+        return lambda ctx, over: (
+            iso(TIMELINE_START + int(ctx.rand() * TIMELINE_SPAN)) if over is MISSING else over
+        )
+    if fmt == "date":
+        return lambda ctx, over: (
+            iso(TIMELINE_START + int(ctx.rand() * TIMELINE_SPAN))[:10] if over is MISSING else over
+        )
+    if fmt == "time":
+        return lambda ctx, over: (
+            iso(TIMELINE_START + int(ctx.rand() * 86400))[11:] if over is MISSING else over
+        )
+    if fmt == "uuid":
+        return lambda ctx, over: _uuid(ctx.rng) if over is MISSING else over
+    if fmt == "byte":
+        import base64
+
+        return lambda ctx, over: base64.b64encode(ctx.rng.randbytes(12)).decode() if over is MISSING else over
+    if fmt == "binary":
+        return lambda ctx, over: token(ctx.rng, 16) if over is MISSING else over
+    return None
+
+
+def _uuid(rng: random.Random) -> str:
+    raw = f"{rng.getrandbits(128):032x}"
+    return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{'89ab'[int(raw[16], 16) % 4]}{raw[17:20]}-{raw[20:]}"
+
+
+def _typed(kind: str, schema: dict[str, Any], values: Values) -> Gen:
+    if kind == "boolean":
+        return lambda ctx, over: ctx.rand() < 0.5 if over is MISSING else over
+    if kind in ("integer", "number"):
+        return _number(kind, schema)
+    if kind == "null":
+        return lambda ctx, over: None
+    words = values.faker_pool("word") or ("alpha", "beta", "gamma")
+    low = int(schema.get("minLength", 0))
+    high = int(schema.get("maxLength", max(low, 24)))
+
+    def text(ctx: Ctx, over: Any) -> Any:
+        if over is not MISSING:
+            return over
+        out = ctx.pick(words)
+        while len(out) < low:
+            out += " " + ctx.pick(words)
+        return out[:high] if len(out) > high else out
+
+    return text
+
+
+def _number(kind: str, schema: dict[str, Any]) -> Gen:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    # OpenAPI 3.0 spells exclusivity as booleans beside minimum/maximum; 3.1 as numbers.
+    if isinstance(ex_low, bool):
+        ex_low = low if ex_low else None
+    if isinstance(ex_high, bool):
+        ex_high = high if ex_high else None
+    step = schema.get("multipleOf")
+    integer = kind == "integer"
+    tiny = 1 if integer else 0.01
+    lo = ex_low + tiny if isinstance(ex_low, (int, float)) else low
+    hi = ex_high - tiny if isinstance(ex_high, (int, float)) else high
+    width = 1000 if integer else 100.0
+    if lo is None and hi is None:
+        lo, hi = (1, 1000) if integer else (0.0, 100.0)
+    elif lo is None:
+        lo = float(hi) - width  # type: ignore[arg-type]
+    elif hi is None:
+        hi = float(lo) + width
+    assert lo is not None and hi is not None
+    if step:
+        first, last = math.ceil(lo / step), math.floor(hi / step)
+        count = max(last - first + 1, 1)
+        if integer:
+            return lambda ctx, over: (
+                int((first + int(ctx.rand() * count)) * step) if over is MISSING else over
+            )
+        return lambda ctx, over: (
+            round((first + int(ctx.rand() * count)) * step, 10) if over is MISSING else over
+        )
+    if integer:
+        a, b = math.ceil(lo), math.floor(hi)
+        return lambda ctx, over: a + int(ctx.rand() * (b - a + 1)) if over is MISSING else over
+    return lambda ctx, over: round(lo + ctx.rand() * (hi - lo), 2) if over is MISSING else over
