@@ -23,13 +23,12 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 
 from mockserver import arguments  # noqa: E402
 from mockserver.contract.outcome import EXIT_SIGINT, REPORT_FORMATS  # noqa: E402
-from mockserver.mock.app import create_app, freeze_heap, in_process_target  # noqa: E402
+from mockserver.mock.app import Plan, compile_mock, create_app, freeze_heap, in_process_target  # noqa: E402
 from mockserver.mock.fixtures import (  # noqa: E402
     FixtureError,
     FixtureUnreadable,
-    load_directory,
-    load_records,
 )
+from mockserver.mock.recipes import RecipeError  # noqa: E402
 from mockserver.mock.settings import (  # noqa: E402
     DEFAULT_COUNT,
     DEFAULT_LOCALE,
@@ -64,6 +63,29 @@ class _OneLineErrors(click.Group):
             sys.exit(EXIT_SIGINT)
 
 
+SPEC_OPTION = click.option(
+    "--spec",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The OpenAPI 3.0/3.1 document, YAML or JSON (default: the bundled openapi.yaml). Its "
+    "fixtures (identities.json, records/, values.yaml) are read from a fixtures/ folder beside it.",
+)
+STARTUP_ERRORS = (FixtureError, SpecError, RecipeError, ValueError)
+
+
+def mock_settings(spec: Path | None, fixtures_dir: Path | None, **options: Any) -> Settings:
+    """Settings for the mock: a user's spec brings the fixtures beside it, if any."""
+    paths: dict[str, Any] = {}
+    if spec is not None:
+        paths["spec_path"] = spec.resolve()
+        paths["fixtures_dir"] = spec.resolve().parent / "fixtures"
+    if fixtures_dir is not None:
+        paths["fixtures_dir"] = fixtures_dir.resolve()
+    if spec is not None and not spec.is_file():
+        fail(f"{spec}: no such file")
+    return Settings(**options, **paths)
+
+
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mockserver")
 def main() -> None:
@@ -71,6 +93,7 @@ def main() -> None:
 
 
 @main.command()
+@SPEC_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
@@ -128,6 +151,7 @@ def main() -> None:
     help="Log every request (off by default: the mock runs inside load and test runs).",
 )
 def serve(
+    spec: Path | None,
     host: str,
     port: int,
     seed: int,
@@ -146,18 +170,15 @@ def serve(
     """
     import uvicorn
 
-    settings = Settings(
-        seed=seed,
-        count=count,
-        org_count=org_count,
-        locale=locale,
-        **({"fixtures_dir": fixtures_dir.resolve()} if fixtures_dir else {}),
-    )
+    settings = mock_settings(spec, fixtures_dir, seed=seed, count=count, org_count=org_count, locale=locale)
+    plan: list[Plan] = []
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.
-        app = create_app(settings)
-    except (FixtureError, SpecError, ValueError) as exc:
+        app = create_app(settings, plan)
+    except STARTUP_ERRORS as exc:
         fail(str(exc))
+    for line in plan[0].lines():
+        click.echo(f"mockserver: {line}")
     if workers == 1 and not reload:
         freeze_heap()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
@@ -215,6 +236,7 @@ def _parsed(parse: Any) -> Any:
 def _target_options(func: Any) -> Any:
     for option in reversed(
         [
+            SPEC_OPTION,
             click.option(
                 "--url",
                 envvar="MOCKSERVER_URL",
@@ -392,15 +414,25 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
     sys.exit(outcome.exit_code)
 
 
-def _target(url: str | None, token: str | None, org_id: str | None, caller: dict[str, Any]) -> dict[str, Any]:
+def _target(
+    spec: Path | None, url: str | None, token: str | None, org_id: str | None, caller: dict[str, Any]
+) -> dict[str, Any]:
     """The run's target: the deployment at `url`, or the mock in-process as its first dev token
     (whatever identity options were given win)."""
+    settings = mock_settings(spec, None)
     if url is not None:
-        return {"url": url, "token": token, "org_id": org_id, "caller": caller}
+        return {
+            "url": url,
+            "token": token,
+            "org_id": org_id,
+            "caller": caller,
+            "spec_path": settings.spec_path,
+        }
     try:
-        target = in_process_target(Settings())
-    except (FixtureError, SpecError, ValueError) as exc:
+        target = in_process_target(settings)
+    except STARTUP_ERRORS as exc:
         fail(str(exc))
+    target["spec_path"] = settings.spec_path
     given = {"token": token, "org_id": org_id, "caller": caller}
     target.update({key: value for key, value in given.items() if value})
     return target
@@ -444,6 +476,7 @@ def _caller(user_id: int | None, organization_id: int | None) -> dict[str, Any]:
     help="Same deployment and seed: same cases, same verdict.",
 )
 def contract(
+    spec: Path | None,
     url: str | None,
     token: str | None,
     org_id: str | None,
@@ -468,7 +501,7 @@ def contract(
     checks, operations, formats = _selection(checks_, include_operation, reports)
     _writable(report_dir)
     options = RunOptions(
-        **_target(url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
         max_examples=max_examples,
         seed=seed,
         workers=workers,
@@ -512,6 +545,7 @@ LOG_PROGRESS_EVERY = 45.0
 )
 @click.option("--seed", default=None, type=int, help="Replay a run: the seed it printed.")
 def fuzz(
+    spec: Path | None,
     url: str | None,
     token: str | None,
     org_id: str | None,
@@ -539,7 +573,7 @@ def fuzz(
     _writable(report_dir)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
-        **_target(url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
         max_examples=max_examples or 1_000_000,
         seed=seed,
         workers=workers,
@@ -604,6 +638,7 @@ def _clock(seconds: float) -> str:
     epilog="Exit codes: 0 valid; 1 violations found; 2 could not validate (missing file, bad option)."
 )
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@SPEC_OPTION
 @click.option("--operation", default=None, help="operationId a FILE belongs to (default: inferred).")
 @click.option(
     "--status",
@@ -619,7 +654,11 @@ def _clock(seconds: float) -> str:
     help="Fixtures directory to validate (default: the bundled one).",
 )
 def validate(
-    files: tuple[Path, ...], operation: str | None, status: int | None, fixtures_dir: Path | None
+    files: tuple[Path, ...],
+    spec: Path | None,
+    operation: str | None,
+    status: int | None,
+    fixtures_dir: Path | None,
 ) -> None:
     """Validate openapi.yaml, every example in it, the fixtures, and any captured JSON response:
     its schema and, for a list, the domain rules (parent references, timestamp order, unique ids).
@@ -629,11 +668,11 @@ def validate(
     """
     from mockserver.contract import validation
 
-    settings = Settings(fixtures_dir=fixtures_dir) if fixtures_dir else Settings()
+    settings = mock_settings(spec, fixtures_dir)
     problems = validation.check_spec(settings.spec_path)
     if problems:
         fail(str(problems[0]))
-    spec = validation.load(settings.spec_path)
+    loaded = validation.load(settings.spec_path)
     for path in files:
         try:
             validation.read_captured(path)
@@ -641,27 +680,28 @@ def validate(
             fail(str(exc))
     if status is not None and not files:
         fail("--status applies to a captured FILE; none was given")
-    click.echo(f"{settings.spec_path.name}: valid OpenAPI {spec.document['openapi']}")
-    count, example_problems = validation.check_examples(spec)
+    click.echo(f"{settings.spec_path.name}: valid OpenAPI {loaded.document['openapi']}")
+    count, example_problems = validation.check_examples(loaded)
     click.echo(f"{settings.spec_path.name}: {count} examples, {len(example_problems)} invalid")
     problems += example_problems
     fixture_problems = []
     try:
-        load_records(settings.fixtures_dir, spec, load_directory(settings.fixtures_dir))
+        # The records as served: curated ones completed, every generator compiled.
+        compile_mock(settings)
     except FixtureUnreadable as exc:
         fail(str(exc))
-    except FixtureError as exc:
+    except (FixtureError, RecipeError, SpecError) as exc:
         fixture_problems.append(validation.Problem("fixtures", "", str(exc)))
     click.echo(f"fixtures: {'valid' if not fixture_problems else 'invalid'}")
     problems += fixture_problems
     for drift in validation.drift_files(settings.fixtures_dir):
-        chosen, found = validation.check_file(drift, spec, None)
+        chosen, found = validation.check_file(drift, loaded, None)
         click.echo(f"{drift.name}: known documentation drift, {len(found)} violations of {chosen}")
         for problem in found:
             click.echo(f"  {problem.path}: {problem.message}")
     for path in files:
         try:
-            chosen, found = validation.check_file(path, spec, operation, status)
+            chosen, found = validation.check_file(path, loaded, operation, status)
         except (SpecError, validation.Unreadable) as exc:
             fail(str(exc))
         click.echo(

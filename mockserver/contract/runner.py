@@ -99,10 +99,12 @@ class RunOptions:
     # The ASGI app tested in-process when `url` is None (its caller builds it: the checker
     # never imports the mock).
     app: Any = None
+    # Further request headers (an API key, Basic credentials); treated as secrets in reports.
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.token,) if s)
+        return tuple(s for s in (self.token, *(value for _, value in self.headers)) if s)
 
     @property
     def checks_to_run(self) -> tuple[str, ...]:
@@ -180,7 +182,7 @@ def build_schema(options: RunOptions) -> Any:
     token, org_id = options.token, options.org_id
     config = schema.config
     config.update(
-        headers={"Authorization": f"Bearer {token}"} if token else None,
+        headers={**dict(options.headers), **({"Authorization": f"Bearer {token}"} if token else {})} or None,
         workers=options.workers,
         rate_limit=options.rate_limit,
         request_timeout=options.timeout,

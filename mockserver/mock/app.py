@@ -7,22 +7,29 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from connexion import AsyncApp
+from connexion.exceptions import InvalidSpecification
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.mock.auth import security_map
+from mockserver.mock.auth import DEV_CREDENTIALS, security_map
+from mockserver.mock.connexion_view import for_connexion
 from mockserver.mock.context import Ctx, Gen
 from mockserver.mock.dataset import Dataset, compact_json
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
 from mockserver.mock.handlers import Responder
 from mockserver.mock.identities import Directory
-from mockserver.mock.middleware import CollectingParameterValidator, ErrorShapeMiddleware
+from mockserver.mock.middleware import (
+    CollectingParameterValidator,
+    ErrorShapeMiddleware,
+    RoutingErrorsMiddleware,
+)
 from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
 from mockserver.mock.recipes import Values
 from mockserver.mock.settings import Settings
@@ -45,6 +52,7 @@ class Plan:
 
     endpoints: dict[str, Endpoint]
     notes: list[str] = field(default_factory=list)
+    directory: Directory | None = None
 
     def lines(self) -> list[str]:
         out = []
@@ -57,6 +65,8 @@ class Plan:
                 out.append(
                     f"{endpoint.label}: a list{where}, paged by {paging}, inferred from its parameters"
                 )
+        if self.directory is None and any(e.security for e in self.endpoints.values()):
+            out.append(f"no identities: the credentials are {DEV_CREDENTIALS}")
         return out + self.notes
 
 
@@ -104,18 +114,27 @@ def compile_mock(settings: Settings) -> Mock:
                 envelopes[op_id] = compiler.compile(
                     _success_schema(document, endpoint), f"{endpoint.pointer}/responses/200"
                 )
-        elif endpoint.kind in ("write", "read"):
+        else:
             schema = _success_schema(document, endpoint)
             if schema is not None:
                 bodies[op_id] = compiler.compile(schema, f"{endpoint.pointer}/responses")
         styles[op_id] = style_of(
             _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint)
         )
-    dataset = Dataset(settings, directory, values, lists, document)
+    id_schemas = {
+        op_id: compiler.resolved(
+            compiler.resolved(endpoint.listing.item_schema).get("properties", {}).get("id", {})
+        )
+        for op_id, (endpoint, _gen) in lists.items()
+        if endpoint.listing is not None
+    }
+    dataset = Dataset(settings, directory, values, lists, id_schemas)
     curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
     dataset.build(curated)
     responder = Responder(document, found, dataset, values, bodies, envelopes, settings.seed)
-    return Mock(document, found, directory, dataset, responder, styles, Plan(found, compiler.notes))
+    return Mock(
+        document, found, directory, dataset, responder, styles, Plan(found, compiler.notes, directory)
+    )
 
 
 def create_app(settings: Settings | None = None, plan: list[Plan] | None = None) -> AsyncApp:
@@ -123,7 +142,8 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
 
     `plan`, when given, receives what start-up inferred (for the CLI to print).
     """
-    mock = compile_mock(settings or Settings())
+    settings = settings or Settings()
+    mock = compile_mock(settings)
     if plan is not None:
         plan.append(mock.plan)
     app = AsyncApp(
@@ -132,13 +152,41 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         validator_map={"parameter": CollectingParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
-    app.add_api(
-        _with_operation_ids(mock.document, mock.endpoints),
-        resolver=Resolver(function_resolver=mock.responder.handler),
-    )
+    try:
+        app.add_api(
+            for_connexion(_with_operation_ids(mock.document, mock.endpoints)),
+            resolver=Resolver(function_resolver=mock.responder.handler),
+        )
+    except InvalidSpecification as exc:
+        at = "/" + "/".join(str(p) for p in exc.absolute_path)
+        raise SpecError(f"{settings_name(settings)}: {at}: {exc.message.splitlines()[0]}") from None
     app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
+    app.add_middleware(
+        RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
+    )
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _paths(mock: Mock) -> dict[str, tuple[tuple[str, ...], ErrorStyle]]:
+    """Per path template as served: the methods there (HEAD wherever GET is: Starlette answers
+    it) and the error style of its first operation."""
+    methods: dict[str, list[str]] = {}
+    styles: dict[str, ErrorStyle] = {}
+    for op_id, endpoint in mock.endpoints.items():
+        methods.setdefault(endpoint.path, []).append(endpoint.method.upper())
+        styles.setdefault(endpoint.path, mock.styles[op_id])
+    for found in methods.values():
+        if "GET" in found and "HEAD" not in found:
+            found.append("HEAD")
+    # Connexion serves the API under the path of the first server URL, as clients call it.
+    servers = mock.document.get("servers") or [{}]
+    base = urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/") if isinstance(servers[0], dict) else ""
+    return {base + path: (tuple(found), styles[path]) for path, found in methods.items()}
+
+
+def settings_name(settings: Settings) -> str:
+    return settings.spec_path.name
 
 
 def _directory(fixtures_dir: Path, *, required: bool = False) -> Directory | None:

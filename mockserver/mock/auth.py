@@ -1,8 +1,8 @@
 """Credentials for every security scheme the document declares, through Connexion's security.
 
 With identities (`fixtures/identities.json`), bearer tokens are the dev tokens and a caller is a
-real user of a real organization. Without them (any user's spec), any well-formed credential is
-accepted, so that a missing or malformed one still gets the declared 401 (or 403).
+real user of a real organization. Without them (any user's spec), one dev credential per kind is
+accepted (`DEV_CREDENTIALS`), and a missing, malformed or other one gets the 401.
 """
 
 from __future__ import annotations
@@ -19,10 +19,31 @@ from connexion.security import (
 
 from mockserver.mock.identities import Directory
 
+# Credentials a user's spec is served with when it brings no identities: one known value per
+# kind, so that a wrong credential is refused as a real deployment would refuse it.
+DEV_TOKEN = "dev-token"
+DEV_USER, DEV_PASSWORD = "dev", "dev"
+DEV_API_KEY = "dev-key"
+DEV_CREDENTIALS = (
+    f"bearer/oauth2 token {DEV_TOKEN!r}, basic {DEV_USER}:{DEV_PASSWORD}, API key {DEV_API_KEY!r}"
+)
 
-def _anyone(*_credentials: Any, required_scopes: Any = None) -> dict[str, Any]:
+
+def _granted(required_scopes: Any) -> dict[str, Any]:
     # Scopes are granted as required: the mock stands in for a server that issued the token.
     return {"sub": "mock", "scope": list(required_scopes or []), "caller": None}
+
+
+def _dev_token(token: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    return _granted(required_scopes) if token == DEV_TOKEN else None
+
+
+def _dev_basic(username: str, password: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    return _granted(required_scopes) if (username, password) == (DEV_USER, DEV_PASSWORD) else None
+
+
+def _dev_api_key(key: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    return _granted(required_scopes) if key == DEV_API_KEY else None
 
 
 def security_map(directory: Directory | None) -> dict[str, type]:
@@ -31,7 +52,7 @@ def security_map(directory: Directory | None) -> dict[str, type]:
 
     def token_info(token: str) -> dict[str, Any] | None:
         if not callers:
-            return _anyone(token)
+            return _dev_token(token)
         caller = callers.get(token)
         if caller is None:
             return None  # Connexion answers 401 "Provided token is not valid".
@@ -54,15 +75,15 @@ def security_map(directory: Directory | None) -> dict[str, type]:
 
     class AnyBasicHandler(BasicSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
-            return _anyone
+            return _dev_basic
 
     class AnyApiKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
-            return _anyone
+            return _dev_api_key
 
     class AnyOAuthHandler(OAuthSecurityHandler):  # type: ignore[misc]
         def get_tokeninfo_func(self, security_scheme: dict[str, Any]) -> Any:
-            return _anyone
+            return _dev_token
 
     return {
         "bearer": DirectoryBearerHandler,

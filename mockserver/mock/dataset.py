@@ -11,6 +11,7 @@ operation finds the very record the list holds without any index.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 import threading
@@ -26,7 +27,7 @@ from mockserver.mock.fixtures import GENERATED_ID_BASE
 from mockserver.mock.identities import Directory
 from mockserver.mock.recipes import BASE62, Values
 from mockserver.mock.settings import Settings
-from mockserver.model.endpoints import Endpoint, deref
+from mockserver.model.endpoints import Endpoint
 from mockserver.model.spec import CALLER_PREFIX, SpecError
 
 Record = dict[str, Any]
@@ -187,8 +188,14 @@ def _stream(seed: int, name: str, count: int, modulo: int) -> bytes:
 
 def compact_json(value: object) -> bytes:
     """`orjson.dumps` in an exactly sized object: orjson hands back small results in a 4 KiB
-    allocation, which thousands of kept fragments would multiply into hundreds of MB."""
-    return bytes(memoryview(orjson.dumps(value)))
+    allocation, which thousands of kept fragments would multiply into hundreds of MB.
+
+    Integers beyond 64 bits (which a request may send and a response echo) take the slow path.
+    """
+    try:
+        return bytes(memoryview(orjson.dumps(value)))
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # An odd multiplier and its inverse modulo 2**64 scramble positions into ids that look random
@@ -262,7 +269,7 @@ class Dataset:
         directory: Directory | None,
         values: Values,
         lists: dict[str, tuple[Endpoint, Gen]],
-        document: dict[str, Any],
+        id_schemas: dict[str, dict[str, Any]],
     ) -> None:
         self._settings = settings
         self._directory = directory
@@ -276,9 +283,7 @@ class Dataset:
         for op_id, (endpoint, _gen) in lists.items():
             tenants = self.tenants(endpoint)
             self._tenant_positions[op_id] = {t: i for i, t in enumerate(tenants)}
-            item_schema = endpoint.listing.item_schema if endpoint.listing else {}
-            id_schema = _id_schema(deref(document, item_schema))
-            self._codecs[op_id] = IdCodec(id_schema, len(tenants))
+            self._codecs[op_id] = IdCodec(id_schemas.get(op_id) or {"type": "string"}, len(tenants))
 
     def tenants(self, endpoint: Endpoint) -> list[Any]:
         """The tenants an operation's collections are kept for (one, None, without tenancy)."""
@@ -385,9 +390,3 @@ class Dataset:
         if directory is None or attribute != "user_id":
             raise SpecError(f"x-filter on {CALLER_PREFIX}{attribute} needs identities with users")
         return directory.members(tenant) or (0,)
-
-
-def _id_schema(item_schema: Any) -> dict[str, Any]:
-    properties = item_schema.get("properties", {}) if isinstance(item_schema, dict) else {}
-    schema = properties.get("id", {"type": "string"})
-    return schema if isinstance(schema, dict) else {"type": "string"}

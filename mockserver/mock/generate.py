@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import rstr
-from jsonschema import FormatChecker
+from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker
 
 from mockserver.mock.context import ABSENT, MISSING, Ctx, Gen
@@ -39,6 +39,11 @@ TIMELINE_HALF_LIFE = 400
 CREATED = re.compile(r"^(created|creation|inserted|date_?created)(_?(at|on|date|time))?$", re.I)
 UPDATED = re.compile(r"^(updated|modified|last_?modified|changed)(_?(at|on|date|time))?$", re.I)
 ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+# JSON Schema 2020-12's own format checker: `time` is RFC 3339's full-time (with an offset),
+# not the draft-3 `HH:MM:SS` that the generic checker applies.
+_FORMATS_31 = Draft202012Validator.FORMAT_CHECKER
 
 
 class CannotGenerate(SpecError):
@@ -114,6 +119,13 @@ class Compiler:
             raise CannotGenerate(f"{where}: the schema refers to itself with no way to stop")
         return gen
 
+    def resolved(self, schema: Any) -> dict[str, Any]:
+        """`schema` with its reference followed and its `allOf` folded in (one level)."""
+        target = deref(self.document, schema)
+        if not isinstance(target, dict):
+            return {}
+        return self._merge_all_of(target, ()) if "allOf" in target else target
+
     def validator(self, schema: Any) -> Any:
         """A validator for `schema` whose local references resolve against the document."""
         root = {
@@ -123,7 +135,7 @@ class Compiler:
         if isinstance(schema, bool):
             root = {"components": self.document.get("components", {})} if schema else {"not": {}}
         if self.openapi31:
-            return OAS31Validator(root, format_checker=FormatChecker())
+            return OAS31Validator(root, format_checker=_FORMATS_31)
         return OAS30Validator(root, format_checker=oas30_format_checker)
 
     def sample_ctx(self, index: int = 0) -> Ctx:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import keyword
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from connexion.decorators.parameter import sanitized
 from starlette.responses import Response
 
@@ -45,7 +45,9 @@ class Responder:
         bodies: dict[str, Gen],
         envelopes: dict[str, Gen],
         seed: int,
+        checkers: dict[str, Any] | None = None,
     ) -> None:
+        self.checkers = checkers or {}
         self.document = document
         self.endpoints = endpoints
         self.dataset = dataset
@@ -152,7 +154,11 @@ class Responder:
         identifier = params.get(str(endpoint.id_parameter))
         body = self.dataset.locate(parent.operation_id, tenant, identifier) if found else None
         if body is None:
-            raise NotFoundProblem(f"No record has the id {identifier!r}.")
+            declared = endpoint.responses
+            if "404" in declared or "4XX" in declared or "default" in declared:
+                raise NotFoundProblem(f"No record has the id {identifier!r}.")
+            # The document admits no "not found": any id is one, as a generated record.
+            return self.generated(endpoint, params, MISSING)
         status, _ = endpoint.success()
         return Response(body, status_code=_status(status), media_type="application/json")
 
@@ -166,13 +172,9 @@ class Responder:
         media = json_media(response.get("content") if isinstance(response, dict) else None)
         if gen is None or media is None or _status(status) in (204, 304):
             return Response(b"", status_code=_status(status))
+        request = [endpoint.operation_id, params, None if body is MISSING else body]
         digest = hashlib.blake2b(
-            orjson.dumps(
-                [endpoint.operation_id, params, None if body is MISSING else body],
-                option=orjson.OPT_SORT_KEYS,
-                default=str,
-            ),
-            digest_size=8,
+            json.dumps(request, sort_keys=True, default=str).encode(), digest_size=8
         ).digest()
         ctx = Ctx(
             record_rng(stem_key(f"{self.seed}/{endpoint.operation_id}"), int.from_bytes(digest[:5], "big")),
@@ -181,6 +183,13 @@ class Responder:
         )
         over = _request_fields(body, endpoint, params)
         value = gen(ctx, over)
+        checker = self.checkers.get(endpoint.operation_id)
+        if checker is not None and over is not MISSING:
+            # What the request sent is echoed only where the response schema admits it.
+            wrong = {str(e.absolute_path[0]) for e in checker.iter_errors(value) if e.absolute_path}
+            if wrong or not checker.is_valid(value):
+                kept = {k: v for k, v in over.items() if k not in wrong} if wrong else MISSING
+                value = gen(ctx, kept if kept else MISSING)
         return Response(
             compact_json(value),
             status_code=_status(status),
@@ -191,7 +200,7 @@ class Responder:
 def _request_fields(body: Any, endpoint: Endpoint, params: dict[str, Any]) -> Any:
     """The request's own fields, to merge into a generated response object."""
     merged: dict[str, Any] = {}
-    if endpoint.id_parameter and endpoint.id_parameter in params:
+    if endpoint.kind == "write" and endpoint.id_parameter and endpoint.id_parameter in params:
         merged["id"] = params[endpoint.id_parameter]
     if isinstance(body, dict):
         merged.update(body)

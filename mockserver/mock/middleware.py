@@ -6,17 +6,20 @@ errors with their location (as FastAPI does) and render errors per the operation
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.validators import ParameterValidator
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, Draft202012Validator
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.mock.problems import (
     DEFAULT_STYLE,
+    PROBLEM_JSON,
     ErrorStyle,
     FieldError,
     describe,
@@ -49,7 +52,11 @@ _VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
 def _validator(schema: dict[str, Any]) -> Draft4Validator:
     entry = _VALIDATORS.get(id(schema))
     if entry is None or entry[0] is not schema:
-        entry = _VALIDATORS[id(schema)] = (schema, Draft4Validator(schema))
+        # Formats too (a `uuid` path id that is no UUID is invalid input, not an unknown id).
+        entry = _VALIDATORS[id(schema)] = (
+            schema,
+            Draft4Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
+        )
     return entry[1]
 
 
@@ -121,3 +128,85 @@ class ErrorShapeMiddleware:
                 )
         body, media_type = error_body(style, status, detail, errors)
         return Response(body, status_code=status, headers=headers, media_type=media_type)
+
+
+class RoutingErrorsMiddleware:
+    """Answers that routing gives before any operation is chosen, in the path's own terms.
+
+    Connexion routes each operation separately, so its 405 names in `Allow` only the methods of
+    the first operation that matched the path; and a path parameter of the wrong type (`/pets/abc`
+    for an integer id) fails routing with a 404 in RFC 7807 shape even where the document
+    declares another error body. Both are mended here from what the document says of the path.
+    """
+
+    def __init__(self, app: ASGIApp, paths: dict[str, tuple[tuple[str, ...], ErrorStyle]]) -> None:
+        self.app = app
+        self.routes = [
+            (re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(path)) + "/?$"), allowed, style)
+            for path, (allowed, style) in paths.items()
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = next((r for r in self.routes if r[0].match(scope["path"])), None)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        _, allowed, style = route
+        headers = dict(scope.get("headers") or [])
+        if b"json" in headers.get(b"content-type", b"") or b"text" in headers.get(b"content-type", b""):
+            # Connexion decodes text bodies before validating them; bytes that are not UTF-8
+            # would be a 500 there, so they are the 400 they are here.
+            chunks, more = [], True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False) and message["type"] == "http.request"
+            body = b"".join(chunks)
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                payload, media_type = error_body(style, 400, "The request body is not UTF-8 text.")
+                await Response(payload, status_code=400, media_type=media_type)(scope, receive, send)
+                return
+            replayed = False
+
+            async def receive_again() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            receive = receive_again
+        state: dict[str, Any] = {}
+
+        async def mend(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (404, 405):
+                headers = list(message.get("headers", []))
+                media = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if message["status"] == 405:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"allow"]
+                    headers.append((b"allow", ", ".join(allowed).encode()))
+                if media.startswith(PROBLEM_JSON.encode()) and not style.is_problem:
+                    state["status"] = message["status"]
+                    state["start"] = {**message, "headers": headers}
+                    return
+                message = {**message, "headers": headers}
+            if message["type"] == "http.response.body" and "start" in state:
+                detail = HTTPStatus(state["status"]).phrase
+                body, media_type = error_body(style, state["status"], detail)
+                start = state.pop("start")
+                kept = [
+                    (k, v)
+                    for k, v in start["headers"]
+                    if k.lower() not in (b"content-type", b"content-length")
+                ]
+                kept += [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+                await send({**start, "headers": kept})
+                message = {"type": "http.response.body", "body": body}
+            await send(message)
+
+        await self.app(scope, receive, mend)

@@ -1,0 +1,136 @@
+"""The document as Connexion 3 is given it to route and validate requests.
+
+Integer formats become the bounds they imply (`int32`, `int64`), which Connexion's validators
+do not check on their own, so that an out-of-range id is the declared 4xx, not a 200 or a 500.
+Connexion 3 validates documents against the OpenAPI 3.0 schema only, so a 3.1 document is
+also handed to it rewritten: type arrays with "null" become `nullable`, `const` a one-value enum,
+numeric `exclusiveMinimum`/`exclusiveMaximum` the 3.0 boolean form, `examples` arrays in schemas
+one `example`, and the 3.1-only top-level members are dropped. The generators read the original.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Keys whose values are maps of names to schemas (or to objects holding schemas).
+_NAMED = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "$defs",
+        "definitions",
+        "schemas",
+        "responses",
+        "parameters",
+        "requestBodies",
+        "headers",
+        "content",
+        "paths",
+        "callbacks",
+        "links",
+        "examples",
+        "encoding",
+        "securitySchemes",
+        "variables",
+        "mapping",
+    }
+)
+
+
+INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
+    document = _lowercase_schemes(document)
+    if not str(document.get("openapi", "")).startswith("3.1"):
+        bounded: dict[str, Any] = _bounded(document)
+        return bounded
+    converted: dict[str, Any] = _bounded(_convert(document))
+    converted["openapi"] = "3.0.3"
+    for key in ("webhooks", "jsonSchemaDialect"):
+        converted.pop(key, None)
+    info = dict(converted.get("info") or {})
+    info.pop("summary", None)
+    if isinstance(info.get("license"), dict):
+        info["license"] = {k: v for k, v in info["license"].items() if k != "identifier"}
+    converted["info"] = info
+    components = dict(converted.get("components") or {})
+    components.pop("pathItems", None)
+    converted["components"] = components
+    converted.setdefault("paths", {})
+    return converted
+
+
+def _convert(node: Any, parent_key: str | None = None) -> Any:
+    if isinstance(node, list):
+        return [_convert(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if parent_key in _NAMED:
+        return {key: _convert(value) for key, value in node.items()}
+    out = {
+        key: _convert(value, key) for key, value in node.items() if key not in ("$schema", "$id", "$comment")
+    }
+    kind = out.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        if len(kinds) < len(kind):
+            out["nullable"] = True
+        if len(kinds) == 1:
+            out["type"] = kinds[0]
+        else:
+            out.pop("type")
+            if kinds:
+                out["anyOf"] = [{"type": k} for k in kinds]
+    elif kind == "null":
+        out.pop("type")
+        out["nullable"] = True
+        out["enum"] = [None]
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = out.get(bound)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[flag] = value
+            out[bound] = True
+    if isinstance(out.get("examples"), list) and parent_key not in ("content",) and "type" in node:
+        examples = out.pop("examples")
+        if examples:
+            out.setdefault("example", examples[0])
+    for key in (
+        "contentMediaType",
+        "contentEncoding",
+        "unevaluatedProperties",
+        "prefixItems",
+        "dependentRequired",
+    ):
+        out.pop(key, None)
+    return out
+
+
+def _lowercase_schemes(document: dict[str, Any]) -> dict[str, Any]:
+    """HTTP auth schemes are case-insensitive (RFC 9110), Connexion's schema wants lower case."""
+    components = document.get("components") or {}
+    schemes = components.get("securitySchemes") or {}
+    if not any(isinstance(s, dict) and isinstance(s.get("scheme"), str) for s in schemes.values()):
+        return document
+    lowered = {
+        name: {**s, "scheme": s["scheme"].lower()}
+        if isinstance(s, dict) and isinstance(s.get("scheme"), str)
+        else s
+        for name, s in schemes.items()
+    }
+    return {**document, "components": {**components, "securitySchemes": lowered}}
+
+
+def _bounded(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_bounded(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _bounded(value) for key, value in node.items()}
+    bounds = INTEGER_BOUNDS.get(str(out.get("format"))) if out.get("type") == "integer" else None
+    if bounds is not None:
+        out.setdefault("minimum", bounds[0])
+        out.setdefault("maximum", bounds[1])
+    return out
