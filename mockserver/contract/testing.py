@@ -21,7 +21,7 @@ from mockserver.contract.runner import RunOptions, build_schema
 
 
 def contract_schema(**options: Any) -> Any:
-    """A Schemathesis schema for `url` (or the in-process mock); options as `RunOptions`."""
+    """A Schemathesis schema for `url` (or an ASGI `app` in-process); options as `RunOptions`."""
     return build_schema(RunOptions(**options))
 
 

@@ -90,7 +90,7 @@ def compile_mock(settings: Settings) -> Mock:
     found = endpoints(document)
     if not found:
         raise SpecError(f"{settings.spec_path.name}: /paths: no operation to serve")
-    directory = _directory(settings.fixtures_dir, required=_needs_identities(found))
+    directory = _directory(settings.fixtures_dir, required=any(e.needs_callers for e in found.values()))
     values_path = settings.fixtures_dir / "values.yaml"
     values = Values.load(
         values_path if values_path.exists() else default_fixtures_dir() / "values.yaml",
@@ -131,7 +131,7 @@ def compile_mock(settings: Settings) -> Mock:
     dataset = Dataset(settings, directory, values, lists, id_schemas)
     curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
     dataset.build(curated)
-    responder = Responder(document, found, dataset, values, bodies, envelopes, settings.seed)
+    responder = Responder(found, dataset, values, bodies, envelopes, settings.seed)
     return Mock(
         document, found, directory, dataset, responder, styles, Plan(found, compiler.notes, directory)
     )
@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         )
     except InvalidSpecification as exc:
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
-        raise SpecError(f"{settings_name(settings)}: {at}: {exc.message.splitlines()[0]}") from None
+        raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
     app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
     app.add_middleware(
         RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
@@ -185,28 +185,12 @@ def _paths(mock: Mock) -> dict[str, tuple[tuple[str, ...], ErrorStyle]]:
     return {base + path: (tuple(found), styles[path]) for path, found in methods.items()}
 
 
-def settings_name(settings: Settings) -> str:
-    return settings.spec_path.name
-
-
 def _directory(fixtures_dir: Path, *, required: bool = False) -> Directory | None:
     """Identities when the fixtures have them (or the document's tenancy needs them); a user's
     spec without fixtures has none."""
     if not required and not (fixtures_dir / "identities.json").exists():
         return None
     return load_directory(fixtures_dir)
-
-
-def _needs_identities(found: dict[str, Endpoint]) -> bool:
-    """Tenancy and `$caller` filters mean nothing without real callers."""
-    for endpoint in found.values():
-        if endpoint.extensions.get("x-tenant"):
-            return True
-        for param in endpoint.parameters.values():
-            rule = param.get("x-filter")
-            if isinstance(rule, dict) and str(rule.get("equals", "")).startswith("$caller."):
-                return True
-    return False
 
 
 def _with_operation_ids(document: dict[str, Any], found: dict[str, Endpoint]) -> dict[str, Any]:

@@ -287,12 +287,15 @@ class Dataset:
 
     def tenants(self, endpoint: Endpoint) -> list[Any]:
         """The tenants an operation's collections are kept for (one, None, without tenancy)."""
-        tenancy = endpoint.extensions.get("x-tenant") or {}
-        if self._directory is None or not tenancy:
+        if self._directory is None or endpoint.tenant is None:
             return [None]
-        if tenancy.get("parameter"):
+        if endpoint.tenant.parameter:
             return [o.slug for o in self._directory.organizations]
         return [o.id for o in self._directory.organizations]
+
+    def tenanted(self, operation_id: str) -> bool:
+        """Whether the operation's records are kept per tenant (known at start-up)."""
+        return None not in self._tenant_positions[operation_id]
 
     def build(self, curated: dict[str, dict[Any, list[Record]]]) -> None:
         for op_id, (endpoint, gen) in self._lists.items():
@@ -308,10 +311,10 @@ class Dataset:
         return self._codecs[operation_id]
 
     def count(self, endpoint: Endpoint) -> int:
-        tenancy = endpoint.extensions.get("x-tenant") or {}
         if endpoint.listing is None or endpoint.listing.pagination is None:
             return UNPAGED_COUNT
-        return self._settings.org_count if tenancy.get("parameter") else self._settings.count
+        per_slug = endpoint.tenant is not None and endpoint.tenant.parameter
+        return self._settings.org_count if per_slug else self._settings.count
 
     def complete(self, operation_id: str, tenant: Any, position: int, record: Record) -> Record:
         """A curated record with every field it does not state generated for it."""
@@ -348,17 +351,13 @@ class Dataset:
         key = stem_key(stem)
         position = self._tenant_positions[op_id][tenant]
         codec = self._codecs[op_id]
-        tenancy = endpoint.extensions.get("x-tenant") or {}
         fixed: dict[str, Any] = {}
-        if tenancy.get("field") and tenant is not None:
-            fixed[str(tenancy["field"])] = tenant
+        if endpoint.tenant is not None and endpoint.tenant.field and tenant is not None:
+            fixed[endpoint.tenant.field] = tenant
         attributes: dict[str, Attribute] = {}
         streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
-        for name, param in endpoint.parameters.items():
-            rule = param.get("x-filter")
-            if not isinstance(rule, dict):
-                continue
-            field, equals = str(rule["field"]), rule["equals"]
+        for rule in endpoint.filters:
+            field, equals = rule.field, rule.equals
             if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
                 choices = self._caller_values(equals.removeprefix(CALLER_PREFIX), tenant)
                 codes = _stream(seed, f"{stem}/{field}", count, len(choices))
@@ -368,7 +367,7 @@ class Dataset:
                 codes = raw.translate(bytes(0 if b < TRUE_PER_256 else 1 for b in range(256)))
             else:
                 raise SpecError(
-                    f"{endpoint.pointer}/parameters/{name[1]}/x-filter: equals must be a boolean or "
+                    f"{endpoint.pointer}/parameters/{rule.param}/x-filter: equals must be a boolean or "
                     f"{CALLER_PREFIX}<attribute>, got {equals!r}"
                 )
             attributes[field] = _attribute(curated, field, codes, choices)

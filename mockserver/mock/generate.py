@@ -105,7 +105,6 @@ class Compiler:
         self.openapi31 = str(document.get("openapi", "3.0")).startswith("3.1")
         self.notes: list[str] = []
         self._rng = random.Random(f"{values.seed}/compile")
-        self._components = (document.get("components") or {}).get("schemas") or {}
         # Names that array recipes bind for their items (`as:`), so that samples of the items
         # can be tried before the array exists.
         self._aliases: dict[str, Callable[[Ctx], Any]] = {}
@@ -124,7 +123,7 @@ class Compiler:
         target = deref(self.document, schema)
         if not isinstance(target, dict):
             return {}
-        return self._merge_all_of(target, ()) if "allOf" in target else target
+        return self._merge_all_of(target) if "allOf" in target else target
 
     def validator(self, schema: Any) -> Any:
         """A validator for `schema` whose local references resolve against the document."""
@@ -148,13 +147,13 @@ class Compiler:
 
     # ------------------------------------------------------------------------ walking
 
-    def _merge_all_of(self, schema: dict[str, Any], stack: tuple[str, ...]) -> dict[str, Any]:
+    def _merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for member in schema.get("allOf", []):
             part = deref(self.document, member)
             if not isinstance(part, dict):
                 continue
-            part = self._merge_all_of(part, stack)
+            part = self._merge_all_of(part)
             for key, value in part.items():
                 if key == "properties":
                     merged["properties"] = {**value, **merged.get("properties", {})}
@@ -184,7 +183,7 @@ class Compiler:
         if recipe is not None:
             resolved = deref(self.document, schema)
             if isinstance(resolved, dict) and "allOf" in resolved:
-                resolved = self._merge_all_of(resolved, stack)
+                resolved = self._merge_all_of(resolved)
             gen = self._try_recipe(recipe, resolved, where, component, path, stack, dense, writing)
             if gen is not None:
                 return gen
@@ -203,7 +202,7 @@ class Compiler:
                 merged, where, component, path, name, (*stack, ref), dense=dense, writing=writing
             )
         if "allOf" in schema:
-            schema = self._merge_all_of(schema, stack)
+            schema = self._merge_all_of(schema)
         nullable = _nullable(schema)
         gen = self._value(schema, where, component, path, name, stack, dense=dense, writing=writing)
         if gen is None:
@@ -395,7 +394,7 @@ class Compiler:
     ) -> Gen | None:
         resolved = deref(self.document, sub) if isinstance(sub, dict) else sub
         if isinstance(resolved, dict) and "allOf" in resolved:
-            resolved = self._merge_all_of(resolved, stack)
+            resolved = self._merge_all_of(resolved)
         if isinstance(resolved, dict):
             special = self._related(key, resolved, component, path)
             if special is not None:

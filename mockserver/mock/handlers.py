@@ -23,7 +23,7 @@ from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
 from mockserver.model.endpoints import Endpoint, json_media
-from mockserver.model.spec import Filter, Pagination, Tenant
+from mockserver.model.spec import Pagination
 
 Handler = Callable[..., Awaitable[Response]]
 # Envelope fields that report on the page, by the names APIs give them.
@@ -38,7 +38,6 @@ class Responder:
 
     def __init__(
         self,
-        document: dict[str, Any],
         endpoints: dict[str, Endpoint],
         dataset: Dataset,
         values: Values,
@@ -48,7 +47,6 @@ class Responder:
         checkers: dict[str, Any] | None = None,
     ) -> None:
         self.checkers = checkers or {}
-        self.document = document
         self.endpoints = endpoints
         self.dataset = dataset
         self.values = values
@@ -84,13 +82,11 @@ class Responder:
     # ----------------------------------------------------------------------- lists
 
     def _tenant(self, endpoint: Endpoint, caller: Caller | None, params: dict[str, Any]) -> tuple[bool, Any]:
-        tenancy = endpoint.extensions.get("x-tenant")
-        if not tenancy or self.dataset.tenants(endpoint) == [None]:
+        if endpoint.tenant is None or not self.dataset.tenanted(endpoint.operation_id):
             return True, None
-        tenant = Tenant(**{k.replace("-", "_"): v for k, v in tenancy.items()})
         attrs = caller.attrs() if caller is not None else {}
         try:
-            key = tenant.key(attrs, params)
+            key = endpoint.tenant.key(attrs, params)
         except KeyError:
             key = None
         return key is not None, key
@@ -98,24 +94,16 @@ class Responder:
     def list(self, endpoint: Endpoint, raw: dict[str, Any], caller: Caller | None) -> Response:
         listing = endpoint.listing
         assert listing is not None
-        params = _defaults(endpoint)
-        params.update(raw)
+        params = {**dict(endpoint.defaults), **raw}
         found, tenant = self._tenant(endpoint, caller, params)
         collection = self.dataset.collection(endpoint.operation_id, tenant) if found else None
         if collection is None:
             # Unknown and forbidden look the same, so that existence does not leak.
-            tenancy = endpoint.extensions.get("x-tenant") or {}
-            name = params.get(str(tenancy.get("parameter") or ""), tenant)
+            name = params.get(endpoint.tenant.parameter or "", tenant) if endpoint.tenant else tenant
             raise NotFoundProblem(f"Organization '{name}' was not found.")
         offset, limit = _window(listing.pagination, params, len(collection))
         attrs = caller.attrs() if caller is not None else {}
-        criteria: dict[str, Any] = {}
-        for (location, name), param in endpoint.parameters.items():
-            rule = param.get("x-filter")
-            if location == "query" and isinstance(rule, dict) and params.get(name):
-                criteria[str(rule["field"])] = Filter(name, str(rule["field"]), rule["equals"]).expected(
-                    attrs
-                )
+        criteria = {f.field: f.expected(attrs) for f in endpoint.filters if params.get(f.param)}
         page = collection.page_json(offset, limit, criteria)
         if listing.items_field is None:
             return Response(page, media_type="application/json")
@@ -205,14 +193,6 @@ def _request_fields(body: Any, endpoint: Endpoint, params: dict[str, Any]) -> An
     if isinstance(body, dict):
         merged.update(body)
     return merged or MISSING
-
-
-def _defaults(endpoint: Endpoint) -> dict[str, Any]:
-    return {
-        name: param["schema"]["default"]
-        for (location, name), param in endpoint.parameters.items()
-        if location == "query" and isinstance(param.get("schema"), dict) and "default" in param["schema"]
-    }
 
 
 def _window(pagination: Pagination | None, params: dict[str, Any], total: int) -> tuple[int, int]:

@@ -10,10 +10,21 @@ inferred from the parameters' names (`skip`/`offset` + `limit`, `page` + `per_pa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.model.spec import JSON, Pagination, SpecError, _parse_pagination, resolve_refs
+from mockserver.model.spec import (
+    CALLER_PREFIX,
+    JSON,
+    Filter,
+    Pagination,
+    SpecError,
+    Tenant,
+    _parse_pagination,
+    parse_filters,
+    parse_tenant,
+    resolve_refs,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -84,10 +95,21 @@ class Endpoint:
     item_of: str | None = None
     id_parameter: str | None = None
     extensions: dict[str, JSON] = field(default_factory=dict)
+    # What the vendor extensions and parameter defaults say, read once.
+    tenant: Tenant | None = None
+    filters: tuple[Filter, ...] = ()
+    defaults: tuple[tuple[str, Any], ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
+
+    @property
+    def needs_callers(self) -> bool:
+        """Tenancy and `$caller` filters mean nothing without real callers."""
+        return self.tenant is not None or any(
+            isinstance(f.equals, str) and f.equals.startswith(CALLER_PREFIX) for f in self.filters
+        )
 
     @property
     def kind(self) -> str:
@@ -197,6 +219,7 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
                 parameters[(param["in"], param["name"])] = param
             body = deref(document, op["requestBody"]) if "requestBody" in op else None
             op_id = str(op.get("operationId") or operation_id(method, path))
+            query = {name: p for (location, name), p in parameters.items() if location == "query"}
             found[op_id] = Endpoint(
                 method=method,
                 path=path,
@@ -208,6 +231,13 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
                 security=tuple(op.get("security", default_security) or []),
                 listing=_listing(document, op, parameters, where) if method == "get" else None,
                 extensions={k: v for k, v in op.items() if k.startswith("x-")},
+                tenant=parse_tenant(op.get("x-tenant")),
+                filters=parse_filters(query),
+                defaults=tuple(
+                    (name, p["schema"]["default"])
+                    for name, p in query.items()
+                    if isinstance(p.get("schema"), dict) and "default" in p["schema"]
+                ),
             )
     return _pair_items(found)
 
@@ -220,12 +250,6 @@ def _pair_items(found: dict[str, Endpoint]) -> dict[str, Endpoint]:
         match = re.fullmatch(r"(.*)/\{([^}/]+)\}", endpoint.path.rstrip("/"))
         parent = lists.get(match.group(1)) if match else None
         if match and parent is not None and endpoint.listing is None:
-            endpoint = _replace(endpoint, item_of=parent.operation_id, id_parameter=match.group(2))
+            endpoint = replace(endpoint, item_of=parent.operation_id, id_parameter=match.group(2))
         paired[op_id] = endpoint
     return paired
-
-
-def _replace(endpoint: Endpoint, **changes: Any) -> Endpoint:
-    from dataclasses import replace
-
-    return replace(endpoint, **changes)

@@ -158,6 +158,22 @@ class Operation:
         return 422 if "422" in self.responses else 400
 
 
+def parse_tenant(raw: dict[str, JSON] | None) -> Tenant | None:
+    """`x-tenant` of an operation, or None when it has none."""
+    if not raw:
+        return None
+    return Tenant(**{k.replace("-", "_"): v for k, v in raw.items()})
+
+
+def parse_filters(parameters: dict[str, dict[str, JSON]]) -> tuple[Filter, ...]:
+    """The `x-filter`s of an operation's parameters (by name)."""
+    return tuple(
+        Filter(name, str(p["x-filter"]["field"]), p["x-filter"]["equals"])
+        for name, p in parameters.items()
+        if isinstance(p.get("x-filter"), dict)
+    )
+
+
 def _parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
     style = raw.get("style")
     if style == "offset":
@@ -211,16 +227,12 @@ def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
                 responses=op["responses"],
                 item_schema=resolve_refs(items, document),
                 pagination=_parse_pagination(op["x-pagination"], where),
-                filters=tuple(
-                    Filter(pname, p["x-filter"]["field"], p["x-filter"]["equals"])
-                    for pname, p in parameters.items()
-                    if "x-filter" in p
-                ),
+                filters=parse_filters(parameters),
                 defaults_=tuple(
                     (pname, p["schema"]["default"])
                     for pname, p in parameters.items()
                     if "default" in p.get("schema", {})
                 ),
-                tenant=Tenant(**{k.replace("-", "_"): v for k, v in op.get("x-tenant", {}).items()}),
+                tenant=parse_tenant(op.get("x-tenant")) or Tenant(),
             )
     return Spec(path=path, document=document, operations=operations)
