@@ -23,7 +23,8 @@ from tests.conftest import DEV, REPO, run_options
 CORPUS = REPO / "tests" / "corpus"
 DOCUMENTS = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json"))
 # Checks whose failure would be the mock's fault whatever the document declares. Undeclared
-# statuses (a 401 the document forgot, a 400 where it declares no error) are the document's.
+# statuses (a 401 the document forgot, a 400 where it declares no error) are the document's, and
+# so is accepting what a form or XML body cannot say wrongly (README, "Use it with your own spec").
 MOCK_FAULTS = {
     "not_a_server_error",
     "response_schema_conformance",
@@ -31,14 +32,16 @@ MOCK_FAULTS = {
     "unsupported_method",
     "allow_header_conformance",
     "content_type_conformance",
+    "positive_data_acceptance",
 }
-# Served and fuzzed clean by Schemathesis today (see README "Use it with your own spec").
-FUZZED = [
-    "oai-petstore-3.0.yaml",
-    "oai-petstore-expanded-3.0.json",
-    "oai-link-example-3.0.yaml",
-    "oai-tictactoe-3.1.yaml",
-]
+
+
+def mocks_fault(finding: Any) -> bool:
+    if finding.check not in MOCK_FAULTS:
+        return False
+    # Schemathesis reuses values seen in responses as parameters: a `null` from a nullable field
+    # sent as a path segment is refused rightly, though Schemathesis counts the request valid.
+    return not (finding.check == "positive_data_acceptance" and "/null/" in finding.curl)
 
 
 def corpus_app(name: str) -> Any:
@@ -66,7 +69,7 @@ def test_every_corpus_document_is_served(name: str) -> None:
         assert client.get("/healthz").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("name", FUZZED)
+@pytest.mark.parametrize("name", DOCUMENTS)
 def test_schemathesis_finds_nothing_that_is_the_mocks_fault(name: str) -> None:
     credentials = dev_credentials(name)
     outcome = run(
@@ -78,7 +81,7 @@ def test_schemathesis_finds_nothing_that_is_the_mocks_fault(name: str) -> None:
             max_examples=5,
         )
     )
-    faults = sorted({(f.check, f.operation, f.title) for f in outcome.findings if f.check in MOCK_FAULTS})
+    faults = sorted({(f.check, f.operation, f.title) for f in outcome.findings if mocks_fault(f)})
     assert faults == []
     assert outcome.cases
 
@@ -226,3 +229,172 @@ def test_a_document_it_cannot_serve_is_one_line_and_exit_2(tmp_path: Path) -> No
     swagger.write_text("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n")
     result = CliRunner().invoke(main, ["serve", "--spec", str(swagger)])
     assert result.exit_code == 2 and "only OpenAPI 3.0 and 3.1" in result.output
+
+
+# ------------------------------------------------- what real documents declare, served right
+
+SHAPES = {
+    "openapi": "3.1.0",
+    "info": {"title": "Shapes", "version": "1"},
+    "security": [{"key": []}, {"basic": []}],
+    "components": {
+        "securitySchemes": {
+            "key": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "basic": {"type": "http", "scheme": "basic"},
+        },
+        "schemas": {
+            # RFC 7807-like, with a `detail` string among other fields: not FastAPI's body.
+            "Error": {
+                "type": "object",
+                "required": ["status", "detail"],
+                "properties": {"status": {"type": "integer"}, "detail": {"type": "string"}},
+            },
+            "Account": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"type": "string"}},
+                "discriminator": {"propertyName": "type", "mapping": {"iban": "#/components/schemas/Iban"}},
+            },
+            "Iban": {
+                "type": "object",
+                "required": ["type", "iban"],
+                "properties": {"type": {"type": "string", "enum": ["iban"]}, "iban": {"type": "string"}},
+            },
+            "Ticket": {
+                "type": "object",
+                "required": ["id", "seats"],
+                "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "seats": {"type": "integer"},
+                    "account": {"$ref": "#/components/schemas/Account"},
+                },
+            },
+        },
+        "responses": {
+            "Error": {
+                "description": "An error.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        },
+    },
+    "paths": {
+        "/tickets": {
+            "post": {
+                "requestBody": {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}
+                },
+                "responses": {
+                    "201": {
+                        "description": "Created.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}},
+                    },
+                    "400": {"$ref": "#/components/responses/Error"},
+                    "401": {"$ref": "#/components/responses/Error"},
+                },
+            }
+        },
+        "/tickets/{id}/qr": {
+            "get": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The code.", "content": {"image/png": {"schema": {}}}},
+                    "401": {"$ref": "#/components/responses/Error"},
+                },
+            },
+            "delete": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Gone.", "content": {"application/json": {}}}},
+            },
+        },
+        "/roles": {
+            "post": {
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["Name", "Permission"],
+                                "properties": {
+                                    "Name": {"type": "string"},
+                                    "Permission": {"type": "array", "items": {"type": "string"}},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {"description": "Created."},
+                    "400": {"$ref": "#/components/responses/Error"},
+                },
+            }
+        },
+    },
+}
+KEY = {"X-API-Key": "dev-key"}
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    spec = tmp_path_factory.mktemp("shapes") / "shapes.json"
+    spec.write_text(json.dumps(SHAPES))
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=spec.parent / "fixtures"))) as client:
+        yield client
+
+
+def test_request_bodies_are_held_to_every_format_and_an_absent_optional_body_is_no_error(shapes: Any) -> None:
+    sent = {"id": "not-a-uuid", "seats": 2}
+    refused = shapes.post("/tickets", json=sent, headers=KEY)
+    assert refused.status_code == 400 and "uuid" in refused.json()["detail"]
+    # Not echoed into a 201 either: the uuid would make the response invalid.
+    assert shapes.post("/tickets", headers=KEY).status_code == 201
+    assert (
+        shapes.post(
+            "/tickets", content=b"null", headers={**KEY, "Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
+
+
+def test_an_integral_float_is_an_integer_and_only_declared_fields_are_echoed(shapes: Any) -> None:
+    ticket = "0b6c3c9e-9d3c-4b8e-9a43-3f1f6f3e2a10"
+    created = shapes.post("/tickets", json={"id": ticket, "seats": 3.0, "extra": "x"}, headers=KEY)
+    assert created.status_code == 201
+    assert created.json()["id"] == ticket and "extra" not in created.json()
+
+
+def test_a_discriminator_without_oneof_takes_only_mapped_values(shapes: Any) -> None:
+    accounts = [
+        shapes.post("/tickets", json={"id": str(uuid), "seats": 1}, headers=KEY).json().get("account")
+        for uuid in ("0b6c3c9e-9d3c-4b8e-9a43-3f1f6f3e2a1" + str(i) for i in range(10))
+    ]
+    assert [a for a in accounts if a] and all(a["type"] == "iban" and "iban" in a for a in accounts if a)
+
+
+def test_a_wrong_credential_is_refused_even_beside_a_right_one(shapes: Any) -> None:
+    basic = "Basic " + base64.b64encode(b"dev:dev").decode()
+    assert shapes.get("/tickets/1/qr", headers={"Authorization": basic}).status_code == 200
+    assert shapes.get("/tickets/1/qr", headers={**KEY, "Authorization": "garbage"}).status_code == 401
+    wrong_key = shapes.get("/tickets/1/qr", headers={"X-API-Key": "nope", "Authorization": basic})
+    assert wrong_key.status_code == 401
+    # The declared error body, generated from its schema: `detail` is a string here.
+    assert wrong_key.json()["status"] == 401 and isinstance(wrong_key.json()["detail"], str)
+
+
+def test_bodies_that_are_not_json_are_served_in_their_declared_media_type(shapes: Any) -> None:
+    image = shapes.get("/tickets/1/qr", headers=KEY)
+    assert image.headers["content-type"] == "image/png" and image.content.startswith(b"\x89PNG\r\n")
+    gone = shapes.delete("/tickets/1/qr", headers=KEY)
+    assert (
+        gone.status_code == 204 and gone.content == b"" and gone.headers["content-type"] == "application/json"
+    )
+
+
+def test_a_form_that_cannot_spell_an_empty_array_is_understood(shapes: Any) -> None:
+    form = {**KEY, "Content-Type": "application/x-www-form-urlencoded"}
+    assert shapes.post("/roles", content=b"Name=admin", headers=form).status_code == 201
+    assert (
+        shapes.post("/roles", content=b"Name=admin&Permission=a&Permission=b", headers=form).status_code
+        == 201
+    )
+    assert shapes.post("/roles", content=b"Permission=a", headers=form).status_code == 400

@@ -10,16 +10,23 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connexion import AsyncApp
+from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import InvalidSpecification
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from connexion.validators import VALIDATOR_MAP
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.mock.auth import DEV_CREDENTIALS, security_map
+from mockserver.mock.auth import (
+    DEV_CREDENTIALS,
+    PresentedCredentialsMiddleware,
+    alternative_schemes,
+    security_map,
+)
 from mockserver.mock.connexion_view import for_connexion
-from mockserver.mock.context import Ctx, Gen
+from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import Dataset, compact_json
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
@@ -28,6 +35,9 @@ from mockserver.mock.identities import Directory
 from mockserver.mock.middleware import (
     CollectingParameterValidator,
     ErrorShapeMiddleware,
+    FormatCheckingBodyValidator,
+    FormBodyValidator,
+    MultiPartBodyValidator,
     RoutingErrorsMiddleware,
 )
 from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
@@ -102,6 +112,9 @@ def compile_mock(settings: Settings) -> Mock:
     lists: dict[str, tuple[Endpoint, Gen]] = {}
     bodies: dict[str, Gen] = {}
     envelopes: dict[str, Gen] = {}
+    checkers: dict[str, Any] = {}
+    echoed: dict[str, frozenset[str]] = {}
+    media: dict[str, tuple[str, bytes] | None] = {}
     styles: dict[str, ErrorStyle] = {}
     for op_id, endpoint in found.items():
         listing = endpoint.listing
@@ -118,6 +131,12 @@ def compile_mock(settings: Settings) -> Mock:
             schema = _success_schema(document, endpoint)
             if schema is not None:
                 bodies[op_id] = compiler.compile(schema, f"{endpoint.pointer}/responses")
+                checkers[op_id] = compiler.validator(schema)
+                properties = compiler.resolved(schema).get("properties")
+                if isinstance(properties, dict):
+                    echoed[op_id] = frozenset(properties)
+            else:
+                media[op_id] = _media_body(compiler, endpoint)
         styles[op_id] = style_of(
             _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint)
         )
@@ -131,7 +150,7 @@ def compile_mock(settings: Settings) -> Mock:
     dataset = Dataset(settings, directory, values, lists, id_schemas)
     curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
     dataset.build(curated)
-    responder = Responder(found, dataset, values, bodies, envelopes, settings.seed)
+    responder = Responder(found, dataset, values, bodies, envelopes, settings.seed, checkers, media, echoed)
     return Mock(
         document, found, directory, dataset, responder, styles, Plan(found, compiler.notes, directory)
     )
@@ -149,7 +168,17 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app = AsyncApp(
         __name__,
         security_map=security_map(mock.directory),
-        validator_map={"parameter": CollectingParameterValidator},
+        validator_map={
+            "parameter": CollectingParameterValidator,
+            "body": MediaTypeDict(
+                {
+                    **VALIDATOR_MAP["body"],
+                    "*/*json": FormatCheckingBodyValidator,
+                    "application/x-www-form-urlencoded": FormBodyValidator,
+                    "multipart/form-data": MultiPartBodyValidator,
+                }
+            ),
+        },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     try:
@@ -161,6 +190,16 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
     app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
+    app.add_middleware(
+        PresentedCredentialsMiddleware,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        operations={
+            op_id: schemes
+            for op_id, endpoint in mock.endpoints.items()
+            if (schemes := alternative_schemes(mock.document, endpoint.security))
+        },
+        directory=mock.directory,
+    )
     app.add_middleware(
         RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
     )
@@ -213,6 +252,22 @@ def _success_schema(document: dict[str, Any], endpoint: Endpoint) -> Any:
     return None if media is None else media[1].get("schema", {})
 
 
+def _media_body(compiler: Compiler, endpoint: Endpoint) -> tuple[str, bytes] | None:
+    """The success response's first media type and a body for it, when it is not JSON: text
+    generated from a string schema, else the values file's body for the media type."""
+    _status, response = endpoint.success()
+    content = response.get("content") if isinstance(response, dict) else None
+    if not isinstance(content, dict) or not content:
+        return None
+    media_type, media_object = next(iter(content.items()))
+    schema = (media_object or {}).get("schema") if isinstance(media_object, dict) else None
+    if media_type.startswith("text/") and schema is not None:
+        text = compiler.compile(schema, f"{endpoint.pointer}/responses")(compiler.sample_ctx(), MISSING)
+        if isinstance(text, str):
+            return media_type, text.encode()
+    return media_type, compiler.values.media_body(media_type)
+
+
 def _shallow(document: dict[str, Any], responses: dict[str, Any]) -> dict[str, Any]:
     """Responses whose JSON schemas are dereferenced one level (enough to see their fields)."""
     view: dict[str, Any] = {}
@@ -234,7 +289,7 @@ def _error_makers(compiler: Compiler, document: dict[str, Any], endpoint: Endpoi
         if media is None or "problem" in media[0]:
             continue
         schema = deref(document, media[1].get("schema", {}))
-        if not isinstance(schema, dict) or "detail" in (schema.get("properties") or {}):
+        if not isinstance(schema, dict) or set(schema.get("properties") or {}) == {"detail"}:
             continue
         try:
             gen = compiler.compile(media[1].get("schema", {}), f"{endpoint.pointer}/responses/{status}")

@@ -7,15 +7,19 @@ accepted (`DEV_CREDENTIALS`), and a missing, malformed or other one gets the 401
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from typing import Any
 
-from connexion.exceptions import OAuthResponseProblem
+from connexion.exceptions import OAuthProblem, OAuthResponseProblem
 from connexion.security import (
     ApiKeySecurityHandler,
     BasicSecurityHandler,
     BearerSecurityHandler,
     OAuthSecurityHandler,
 )
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.mock.identities import Directory
 
@@ -46,8 +50,7 @@ def _dev_api_key(key: str, required_scopes: Any = None) -> dict[str, Any] | None
     return _granted(required_scopes) if key == DEV_API_KEY else None
 
 
-def security_map(directory: Directory | None) -> dict[str, type]:
-    """Connexion security handler classes for this app (made per app: no global state)."""
+def _token_info(directory: Directory | None) -> Callable[[str], dict[str, Any] | None]:
     callers = {} if directory is None else directory.callers()
 
     def token_info(token: str) -> dict[str, Any] | None:
@@ -57,6 +60,13 @@ def security_map(directory: Directory | None) -> dict[str, type]:
         if caller is None:
             return None  # Connexion answers 401 "Provided token is not valid".
         return {"sub": caller.user_id, "caller": caller}
+
+    return token_info
+
+
+def security_map(directory: Directory | None) -> dict[str, type]:
+    """Connexion security handler classes for this app (made per app: no global state)."""
+    token_info = _token_info(directory)
 
     class DirectoryBearerHandler(BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
@@ -92,3 +102,66 @@ def security_map(directory: Directory | None) -> dict[str, type]:
         "oauth2": AnyOAuthHandler,
         "openIdConnect": AnyOAuthHandler,
     }
+
+
+class PresentedCredentialsMiddleware:
+    """A credential that is presented must be valid, even where another alternative passes.
+
+    Connexion tries an operation's security alternatives in turn and lets the first that passes
+    win, so a wrong `Authorization` sent beside a right API key is accepted. A real deployment
+    refuses a credential it cannot verify; so does the mock (Schemathesis' `ignored_auth`).
+    """
+
+    def __init__(
+        self, app: ASGIApp, operations: dict[str, tuple[dict[str, Any], ...]], directory: Directory | None
+    ) -> None:
+        self.app = app
+        # Per operation, the schemes of all its alternatives, when it has more than one.
+        self.operations = operations
+        self.token_info = _token_info(directory)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get("connexion_routing", {}) if scope["type"] == "http" else {}
+        schemes = self.operations.get(routing.get("operation_id") or "")
+        if schemes and self._refused(schemes, Request(scope)):
+            raise OAuthProblem(detail="Provided credentials are not valid")
+        await self.app(scope, receive, send)
+
+    def _refused(self, schemes: tuple[dict[str, Any], ...], request: Request) -> bool:
+        """Whether any credential sent for these schemes is one none of them accepts."""
+        authorization = request.headers.get("authorization")
+        verdicts: list[bool] = []
+        for scheme in schemes:
+            kind = scheme.get("type")
+            if kind == "apiKey":
+                where = {"header": request.headers, "query": request.query_params, "cookie": request.cookies}
+                value = where.get(str(scheme.get("in")), {}).get(str(scheme.get("name")))
+                if value is not None and _dev_api_key(value) is None:
+                    return True
+            elif authorization is not None:
+                verdicts.append(self._accepts(scheme, authorization))
+        # `Authorization` is shared by the http, oauth2 and openIdConnect schemes: one must take it.
+        return bool(verdicts) and not any(verdicts)
+
+    def _accepts(self, scheme: dict[str, Any], authorization: str) -> bool:
+        word, _, credential = authorization.strip().partition(" ")
+        word, credential = word.lower(), credential.strip()
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                return False
+            username, _, password = decoded.partition(":")
+            return word == "basic" and _dev_basic(username, password) is not None
+        return word == "bearer" and self.token_info(credential) is not None
+
+
+def alternative_schemes(
+    document: dict[str, Any], security: tuple[dict[str, list[str]], ...]
+) -> tuple[dict[str, Any], ...]:
+    """The schemes named by an operation's security alternatives, when there are several."""
+    if len(security) < 2:
+        return ()
+    declared = (document.get("components") or {}).get("securitySchemes") or {}
+    names = dict.fromkeys(name for requirement in security for name in requirement)
+    return tuple(declared[name] for name in names if isinstance(declared.get(name), dict))

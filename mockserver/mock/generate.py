@@ -108,6 +108,9 @@ class Compiler:
         # Names that array recipes bind for their items (`as:`), so that samples of the items
         # can be tried before the array exists.
         self._aliases: dict[str, Callable[[Ctx], Any]] = {}
+        # Discriminators being expanded into their mapped schemas (those often `allOf` the
+        # schema that holds the discriminator: expanding once is enough).
+        self._expanding: set[int] = set()
 
     # ------------------------------------------------------------------------ public
 
@@ -235,6 +238,27 @@ class Compiler:
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 return self._choice(schema, key, where, component, path, name, stack, dense, writing)
+        discriminator = schema.get("discriminator")
+        mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+        if isinstance(mapping, dict) and mapping and id(discriminator) not in self._expanding:
+            # A discriminator on a base schema, with no oneOf: the tag takes only mapped values,
+            # and the object is the mapped schema's (the polymorphism `allOf` specs write).
+            self._expanding.add(id(discriminator))
+            try:
+                branches = [{"$ref": str(target)} for target in mapping.values()]
+                return self._choice(
+                    {"oneOf": branches, "discriminator": discriminator},
+                    "oneOf",
+                    where,
+                    component,
+                    path,
+                    name,
+                    stack,
+                    dense,
+                    writing,
+                )
+            finally:
+                self._expanding.discard(id(discriminator))
         types = _types(schema)
         if "object" in types:
             return self._object(schema, where, component, path, stack, dense, writing)

@@ -45,8 +45,14 @@ class Responder:
         envelopes: dict[str, Gen],
         seed: int,
         checkers: dict[str, Any] | None = None,
+        media: dict[str, tuple[str, bytes] | None] | None = None,
+        echoed: dict[str, frozenset[str]] | None = None,
     ) -> None:
+        # Validators of the JSON success bodies, the bodies of the non-JSON ones, and the fields
+        # a response declares (only those are echoed from the request).
         self.checkers = checkers or {}
+        self.media = media or {}
+        self.echoed = echoed or {}
         self.endpoints = endpoints
         self.dataset = dataset
         self.values = values
@@ -158,8 +164,16 @@ class Responder:
         status, response = endpoint.success()
         gen = self.bodies.get(endpoint.operation_id)
         media = json_media(response.get("content") if isinstance(response, dict) else None)
-        if gen is None or media is None or _status(status) in (204, 304):
-            return Response(b"", status_code=_status(status))
+        if _status(status) in (204, 304):
+            # No body, ever; but the media type the document declares for it, as clients check it.
+            content = response.get("content") if isinstance(response, dict) else None
+            declared = next(iter(content), None) if isinstance(content, dict) else None
+            return Response(b"", status_code=_status(status), media_type=declared)
+        if gen is None or media is None:
+            other = self.media.get(endpoint.operation_id)
+            if other is None:
+                return Response(b"", status_code=_status(status))
+            return Response(other[1], status_code=_status(status), media_type=other[0])
         request = [endpoint.operation_id, params, None if body is MISSING else body]
         digest = hashlib.blake2b(
             json.dumps(request, sort_keys=True, default=str).encode(), digest_size=8
@@ -169,7 +183,7 @@ class Responder:
             0,
             self.values.draw,
         )
-        over = _request_fields(body, endpoint, params)
+        over = _request_fields(body, endpoint, params, self.echoed.get(endpoint.operation_id))
         value = gen(ctx, over)
         checker = self.checkers.get(endpoint.operation_id)
         if checker is not None and over is not MISSING:
@@ -185,13 +199,17 @@ class Responder:
         )
 
 
-def _request_fields(body: Any, endpoint: Endpoint, params: dict[str, Any]) -> Any:
-    """The request's own fields, to merge into a generated response object."""
+def _request_fields(
+    body: Any, endpoint: Endpoint, params: dict[str, Any], declared: frozenset[str] | None
+) -> Any:
+    """The request's own fields that the response declares, to merge into a generated object."""
     merged: dict[str, Any] = {}
     if endpoint.kind == "write" and endpoint.id_parameter and endpoint.id_parameter in params:
         merged["id"] = params[endpoint.id_parameter]
     if isinstance(body, dict):
         merged.update(body)
+    if declared is not None:
+        merged = {k: v for k, v in merged.items() if k in declared}
     return merged or MISSING
 
 

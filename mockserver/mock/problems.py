@@ -57,7 +57,7 @@ class ErrorStyle:
 def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = None) -> ErrorStyle:
     """The error style an operation declares through its 4xx responses.
 
-    `application/problem+json` is RFC 7807; a JSON body with a `detail` property is FastAPI's;
+    `application/problem+json` is RFC 7807; a JSON body of a `detail` property alone is FastAPI's;
     any other declared error body is generated from its schema (`declared`); with no error
     declared at all, RFC 7807 (the one standard shape).
     """
@@ -71,7 +71,9 @@ def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = 
             media = PROBLEM_JSON
         elif media is None and JSON_MEDIA in content:
             properties = (content[JSON_MEDIA].get("schema") or {}).get("properties") or {}
-            media = JSON_MEDIA if "detail" in properties else "schema"
+            # FastAPI's HTTPException and validation bodies hold `detail` and nothing else; an
+            # RFC 7807-like object with a `detail` string among its fields is generated.
+            media = JSON_MEDIA if set(properties) == {"detail"} else "schema"
     if media == "schema" and declared:
         return ErrorStyle(JSON_MEDIA, validation_status, declared)
     return ErrorStyle(media if media in (PROBLEM_JSON, JSON_MEDIA) else PROBLEM_JSON, validation_status)

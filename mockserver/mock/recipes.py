@@ -9,6 +9,7 @@ related fields of one record fit together. Everything is compiled once into smal
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import hashlib
 import random
@@ -149,6 +150,7 @@ class Values:
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     names: list[tuple[str, Any]] = field(default_factory=list)
     sparse: dict[str, Any] = field(default_factory=dict)
+    media: list[tuple[str, Any]] = field(default_factory=list)
     source: str = "values.yaml"
     _faker: Faker | None = None
     _pools: dict[str, tuple[Any, ...]] = field(default_factory=dict)
@@ -175,6 +177,7 @@ class Values:
         values.schemas = dict(data.get("schemas") or {})
         values.names = list((data.get("names") or {}).items())
         values.sparse = dict(data.get("sparse") or {})
+        values.media = list((data.get("media") or {}).items())
         return values
 
     # ------------------------------------------------------------------------- lookup
@@ -195,6 +198,18 @@ class Values:
             if any(fnmatch.fnmatchcase(name, p.strip()) for p in str(pattern).split("|")):
                 return recipe, f"/names/{pattern}"
         return None
+
+    def media_body(self, media_type: str) -> bytes:
+        """The body for a response of a non-JSON media type (`media:`, glob patterns, first match)."""
+        for pattern, body in self.media:
+            if any(fnmatch.fnmatchcase(media_type, p.strip()) for p in str(pattern).split("|")):
+                try:
+                    if isinstance(body, dict):
+                        return base64.b64decode(str(body["base64"]), validate=True)
+                    return str(body).encode()
+                except (KeyError, ValueError) as exc:
+                    raise RecipeError(f"{self.source}: /media/{pattern}: {exc}") from None
+        return b""
 
     def dense(self, component: str | None) -> bool:
         """Records of these schemas always carry every field (FastAPI-style response models)."""

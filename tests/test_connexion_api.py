@@ -1,0 +1,51 @@
+"""What mockserver relies on inside Connexion, checked so that an upgrade fails here, loudly,
+instead of as a mock that quietly validates less. Connexion is pinned exactly for these."""
+
+from __future__ import annotations
+
+import inspect
+from importlib import metadata
+
+from connexion.decorators.parameter import sanitized
+from connexion.validators import (
+    VALIDATOR_MAP,
+    FormDataValidator,
+    JSONRequestBodyValidator,
+)
+from connexion.validators.abstract import AbstractRequestBodyValidator
+
+from mockserver.mock.middleware import FormatCheckingBodyValidator, FormBodyValidator
+
+
+def test_connexion_is_the_pinned_version() -> None:
+    assert metadata.version("connexion") == "3.3.0", "re-check this file and mockserver/mock/middleware.py"
+
+
+def test_the_handler_names_connexion_passes_parameters_by() -> None:
+    # handlers.py names each handler's keyword arguments as Connexion sanitizes parameter names.
+    assert sanitized("Page-Size") == "PageSize" and sanitized("filter[name]") == "filter_name"
+
+
+def test_the_body_validators_hooks_the_mock_overrides() -> None:
+    # Formats, integral floats and optional bodies are handled by overriding these members.
+    for cls in (JSONRequestBodyValidator, FormDataValidator):
+        assert isinstance(inspect.getattr_static(cls, "_validator"), property), cls
+        assert callable(inspect.getattr_static(cls, "_validate")), cls
+    assert isinstance(inspect.getattr_static(FormDataValidator, "_form_parser_cls"), property)
+    source = inspect.getsource(AbstractRequestBodyValidator.__init__)
+    assert "self._required = required" in source and "self._schema = schema" in source
+    assert "wrap_receive" in vars(AbstractRequestBodyValidator)
+    assert set(VALIDATOR_MAP["body"]) == {
+        "*/*json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }
+    assert issubclass(FormatCheckingBodyValidator, JSONRequestBodyValidator)
+    assert issubclass(FormBodyValidator, FormDataValidator)
+
+
+def test_the_routing_scope_extension_the_middlewares_read() -> None:
+    from connexion.middleware import abstract, routing
+
+    assert abstract.ROUTING_CONTEXT == "connexion_routing"
+    assert "operation_id" in inspect.getsource(routing)
