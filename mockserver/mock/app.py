@@ -116,6 +116,8 @@ def compile_mock(settings: Settings) -> Mock:
     echoed: dict[str, frozenset[str]] = {}
     media: dict[str, tuple[str, bytes] | None] = {}
     styles: dict[str, ErrorStyle] = {}
+    # Error responses are mostly one shared `$ref`; each schema is compiled once.
+    error_gens: dict[int, tuple[Any, Gen | None]] = {}
     for op_id, endpoint in found.items():
         listing = endpoint.listing
         if listing is not None:
@@ -138,7 +140,7 @@ def compile_mock(settings: Settings) -> Mock:
             else:
                 media[op_id] = _media_body(compiler, endpoint)
         styles[op_id] = style_of(
-            _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint)
+            _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint, error_gens)
         )
     id_schemas = {
         op_id: compiler.resolved(
@@ -280,7 +282,12 @@ def _shallow(document: dict[str, Any], responses: dict[str, Any]) -> dict[str, A
     return view
 
 
-def _error_makers(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> dict[str, BodyMaker]:
+def _error_makers(
+    compiler: Compiler,
+    document: dict[str, Any],
+    endpoint: Endpoint,
+    compiled: dict[int, tuple[Any, Gen | None]],
+) -> dict[str, BodyMaker]:
     makers: dict[str, BodyMaker] = {}
     for status, response in endpoint.responses.items():
         if not (status.startswith("4") or status.startswith("5") or status == "default"):
@@ -291,11 +298,17 @@ def _error_makers(compiler: Compiler, document: dict[str, Any], endpoint: Endpoi
         schema = deref(document, media[1].get("schema", {}))
         if not isinstance(schema, dict) or set(schema.get("properties") or {}) == {"detail"}:
             continue
-        try:
-            gen = compiler.compile(media[1].get("schema", {}), f"{endpoint.pointer}/responses/{status}")
-        except SpecError:
-            continue
-        makers[status] = _error_maker(gen, schema, compiler.values)
+        known = compiled.get(id(schema))
+        if known is None or known[0] is not schema:
+            try:
+                gen = compiler.compile(media[1].get("schema", {}), f"{endpoint.pointer}/responses/{status}")
+            except SpecError:
+                gen = None
+            # The schema is kept with its generator, so that its id is not reused meanwhile.
+            known = compiled[id(schema)] = (schema, gen)
+        gen = known[1]
+        if gen is not None:
+            makers[status] = _error_maker(gen, schema, compiler.values)
     return makers
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,13 @@ MISSING: Any = _Missing()
 ABSENT: Any = type("_Absent", (), {"__slots__": (), "__repr__": lambda self: "ABSENT"})()
 
 
+# What the compiler knows of some generators, so that an object calls them the cheap way: the
+# plain `ctx -> value` function behind a recipe (no curated value to pass), or the one scalar a
+# recipe always gives. Weak, so that an app's generators go with the app.
+PLAIN: weakref.WeakKeyDictionary[Callable[..., Any], Callable[[Ctx], Any]] = weakref.WeakKeyDictionary()
+CONSTANT: weakref.WeakKeyDictionary[Callable[..., Any], Any] = weakref.WeakKeyDictionary()
+
+
 class Ctx:
     """One record's state: its random generator, the named draws made so far (a persona, a
     provider, the element an array item is built from), the object being built, the ids of the
@@ -42,10 +50,11 @@ class Ctx:
 
     def lookup(self, name: str) -> Any:
         """A named draw of this record, made on first use so that unused ones cost nothing."""
-        scope = self.scope
-        if name not in scope:
-            scope[name] = self.draw(self, name)
-        return scope[name]
+        try:
+            return self.scope[name]
+        except KeyError:
+            made = self.scope[name] = self.draw(self, name)
+            return made
 
     def pick(self, seq: Any) -> Any:
         return seq[int(self.rand() * len(seq))]

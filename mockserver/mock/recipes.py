@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
-from mockserver.mock.context import MISSING, Ctx, Gen
+from mockserver.mock.context import CONSTANT, MISSING, PLAIN, Ctx, Gen
 
 FAKER_POOL = 256
 BASE62 = string.digits + string.ascii_letters
@@ -71,7 +71,28 @@ def _getter(path: str) -> Callable[[Ctx], Any]:
             return str(value).lower() if transform == "lower" else str(value).upper()
         return value
 
-    return get
+    if transform or len(rest) > 1:
+        return get
+    # The common paths, `persona` and `persona.company`, without the loop (a hot path).
+    if not rest:
+
+        def get_draw(ctx: Ctx) -> Any:
+            try:
+                return ctx.scope[head]
+            except KeyError:
+                return ctx.lookup(head)
+
+        return get_draw
+    (field,) = rest
+
+    def get_field(ctx: Ctx) -> Any:
+        try:
+            value = ctx.scope[head]
+        except KeyError:
+            value = ctx.lookup(head)
+        return value[field] if value.__class__ is dict else getattr(value, field)
+
+    return get_field
 
 
 def _random_piece(make: Callable[[random.Random, int], str], length: int) -> Callable[[Ctx], str]:
@@ -92,13 +113,14 @@ def _template(text: str) -> Callable[[Ctx], str]:
     pieces.append(text[last:])
     parts = tuple(p for p in pieces if p != "")
     if len(parts) == 1 and isinstance(parts[0], str):
-        constant = parts[0]
-        return lambda ctx: constant
+        return _constant(parts[0])
     if len(parts) == 1:
         only = parts[0]
         assert not isinstance(only, str)
         return lambda ctx: str(only(ctx))
-    return lambda ctx: "".join(p if isinstance(p, str) else str(p(ctx)) for p in parts)
+    # Constant text as functions too, so that joining calls each piece without a type test.
+    calls = tuple(_constant(p) if isinstance(p, str) else p for p in parts)
+    return lambda ctx: "".join([str(piece(ctx)) for piece in calls])
 
 
 def _structure(value: Any) -> Callable[[Ctx], Any]:
@@ -111,7 +133,15 @@ def _structure(value: Any) -> Callable[[Ctx], Any]:
     if isinstance(value, list):
         items = [_structure(v) for v in value]
         return lambda ctx: [make(ctx) for make in items]
-    return lambda ctx: value
+    return _constant(value)
+
+
+def _constant(value: Any) -> Callable[[Ctx], Any]:
+    def make(ctx: Ctx) -> Any:
+        return value
+
+    CONSTANT[make] = value
+    return make
 
 
 def _weighted(choices: Sequence[Any], weights: Sequence[float] | None) -> Callable[[Ctx], Any]:
@@ -119,7 +149,8 @@ def _weighted(choices: Sequence[Any], weights: Sequence[float] | None) -> Callab
     if not seq:
         raise ValueError("an empty choice")
     if not weights:
-        return lambda ctx: seq[int(ctx.rand() * len(seq))]
+        count = len(seq)
+        return lambda ctx: seq[int(ctx.rand() * count)]
     if len(weights) != len(seq):
         raise ValueError("weights and choices differ in length")
     total = float(sum(weights))
@@ -242,7 +273,14 @@ class Values:
             make = self._compile(recipe)
         except (KeyError, ValueError, TypeError) as exc:
             raise RecipeError(f"{self.source}: {where}: {exc}") from None
-        return lambda ctx, over: make(ctx) if over is MISSING else over
+
+        def gen(ctx: Ctx, over: Any) -> Any:
+            return make(ctx) if over is MISSING else over
+
+        PLAIN[gen] = make
+        if make in CONSTANT:
+            CONSTANT[gen] = CONSTANT[make]
+        return gen
 
     def _compile(self, recipe: Any) -> Callable[[Ctx], Any]:
         if not isinstance(recipe, dict):
@@ -273,8 +311,7 @@ class Values:
         if "value" in recipe:
             return _getter(str(recipe["value"]))
         if "const" in recipe:
-            constant = recipe["const"]
-            return lambda ctx: constant
+            return _constant(recipe["const"])
         if "choice" in recipe:
             return _weighted(self._sequence(recipe["choice"]), recipe.get("weights"))
         if "from" in recipe:

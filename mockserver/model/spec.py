@@ -7,6 +7,7 @@ that the mock and the contract checks read one description instead of hard-codin
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,10 @@ def load_document(path: Path, *, validate: bool = True) -> dict[str, JSON]:
     """The document at `path` (YAML or JSON), checked against the OpenAPI 3.0/3.1 schema; a
     SpecError names the file, the JSON pointer and the reason in one line."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        # JSON is YAML, but Python's JSON reader is some fifty times faster on large documents.
+        document = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
         raise SpecError(f"{path.name}: cannot read the OpenAPI document: {reason}") from None
     if not isinstance(document, dict) or "paths" not in document:
@@ -49,9 +52,9 @@ def load_document(path: Path, *, validate: bool = True) -> dict[str, JSON]:
     return document
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, with timestamps kept as the strings the document wrote (JSON has no
-    dates, and an example `2023-12-25` must stay a string)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader (libyaml's parser where PyYAML has it), with timestamps kept as the
+    strings the document wrote (JSON has no dates, and an example `2023-12-25` must stay one)."""
 
 
 _Loader.yaml_implicit_resolvers = {
