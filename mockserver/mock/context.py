@@ -30,6 +30,8 @@ ABSENT: Any = type("_Absent", (), {"__slots__": (), "__repr__": lambda self: "AB
 # recipe always gives. Weak, so that an app's generators go with the app.
 PLAIN: weakref.WeakKeyDictionary[Callable[..., Any], Callable[[Ctx], Any]] = weakref.WeakKeyDictionary()
 CONSTANT: weakref.WeakKeyDictionary[Callable[..., Any], Any] = weakref.WeakKeyDictionary()
+# Uniform choices among a tuple (`seq[int(rand() * len(seq))]`), which objects inline.
+CHOICES: weakref.WeakKeyDictionary[Callable[..., Any], tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 class Ctx:

@@ -10,6 +10,7 @@ operation finds the very record the list holds without any index.
 
 from __future__ import annotations
 
+import _random
 import hashlib
 import json
 import random
@@ -162,6 +163,9 @@ def _attribute(
 _LOCAL = threading.local()
 
 
+_SEED = _random.Random.seed
+
+
 def record_rng(stem_key: int, index: int) -> random.Random:
     """The generator of record `index`: reseeded per record, one object per thread.
 
@@ -171,7 +175,9 @@ def record_rng(stem_key: int, index: int) -> random.Random:
     rng: random.Random | None = getattr(_LOCAL, "rng", None)
     if rng is None:
         rng = _LOCAL.rng = random.Random()
-    rng.seed((stem_key << 40) | index)
+    # The C seeding, without `random.Random.seed`'s Python-level type dispatch: for an int, the
+    # same state (that wrapper also clears a cached `gauss` value, which nothing here draws).
+    _SEED(rng, (stem_key << 40) | index)
     return rng
 
 

@@ -25,7 +25,7 @@ import rstr
 from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker
 
-from mockserver.mock.context import ABSENT, CONSTANT, MISSING, PLAIN, Ctx, Gen
+from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, token
 from mockserver.model.endpoints import deref
 from mockserver.model.spec import SpecError
@@ -83,58 +83,92 @@ def _instant(value: Any) -> int | None:
 def _unrolled(
     template: dict[str, Any],
     steps: list[tuple[str, Gen, float, Any, int]],
-    curated: Gen,
+    open_extras: bool,
     extra: Callable[[Ctx, int], dict[str, Any]] | None,
     least: int,
     min_props: int,
 ) -> Gen:
-    """An object's generator as one function with a line per property, compiled once.
+    """An object's generator as one function with lines per property, compiled once.
 
-    Records are mostly generated with nothing curated, a hundred-odd properties each: a loop over
-    the steps paid, per property, for unpacking and branching on what the compiler already knew,
-    about a third of a record's cost. The lines keep the steps' order, and so the order in which
-    the record's random numbers are drawn: the bytes are the loop's.
+    A record is a hundred-odd properties; a loop over the steps paid, per property, for
+    unpacking and branching on what the compiler already knew, about a third of a record's cost.
+    The lines keep the steps' order, and so the order in which the record's random numbers are
+    drawn: the bytes are the loop's. With curated values (a list's id and filter fields, a
+    fixture), each property takes its curated value where there is one.
     """
-    env: dict[str, Any] = {"template": template, "curated": curated, "extra": extra}
-    env.update(MISSING=MISSING, ABSENT=ABSENT)
+    env: dict[str, Any] = {"template": template, "extra": extra, "MISSING": MISSING, "ABSENT": ABSENT}
+
+    def made_fresh(i: int, absent: float, how: int, pad: str) -> list[str]:
+        """Lines that make property i with nothing curated."""
+        out = []
+        if absent:
+            out += [f"{pad}if rand() < {absent!r}:", f"{pad}    del obj[k{i}]"]
+            if not how:
+                return out
+            out.append(f"{pad}else:")
+            pad += "    "
+        if how == 1 and env[f"m{i}"] in CHOICES:  # a uniform choice, inline: the most common recipe
+            env[f"s{i}"] = CHOICES[env[f"m{i}"]]
+            out.append(f"{pad}obj[k{i}] = s{i}[int(rand() * {len(env[f's{i}'])})]")
+        elif how == 1:  # a recipe's plain function: never ABSENT
+            out.append(f"{pad}obj[k{i}] = m{i}(ctx)")
+        elif how == 2:
+            out += [
+                f"{pad}value = m{i}(ctx, MISSING)",
+                f"{pad}if value is ABSENT:",
+                f"{pad}    del obj[k{i}]",
+                f"{pad}else:",
+                f"{pad}    obj[k{i}] = value",
+            ]
+        return out
+
+    fresh: list[str] = []
+    curated: list[str] = []
+    for i, (key, made, absent, make, how) in enumerate(steps):
+        env[f"k{i}"], env[f"m{i}"], env[f"c{i}"] = key, make, made
+        fresh += made_fresh(i, absent, how, "        ")
+        curated += [
+            f"        given = over.get(k{i}, MISSING)",
+            "        if given is not MISSING:",
+            f"            value = c{i}(ctx, given)",
+            "            if value is ABSENT:",
+            f"                del obj[k{i}]",
+            "            else:",
+            f"                obj[k{i}] = value",
+        ]
+        otherwise = made_fresh(i, absent, how, "            ")
+        if otherwise:
+            curated += ["        else:", *otherwise]
+    extras = [
+        "        for key, value in over.items():",
+        "            if key not in obj:",
+        "                obj[key] = value",
+    ]
     lines = [
         "def gen(ctx, over):",
-        "    if over is not MISSING:",
-        "        return curated(ctx, over)",
         "    rand = ctx.rand",
         "    obj = template.copy()",
         "    objects = ctx.objects",
         "    objects.append(obj)",
+        "    if over is MISSING:",
+        *fresh,
+        "        pass",
+        "    elif isinstance(over, dict):",
+        *curated,
+        *(extras if open_extras else []),
+        "    else:",
+        "        objects.pop()",
+        "        return over",
+        "    objects.pop()",
     ]
-    for i, (key, _made, absent, make, how) in enumerate(steps):
-        if not how and not absent:
-            continue  # an always-present constant: the template holds it
-        env[f"k{i}"], env[f"m{i}"] = key, make
-        pad = "    "
-        if absent:
-            lines.append(f"    if rand() < {absent!r}:")
-            lines.append(f"        del obj[k{i}]")
-            if not how:
-                continue
-            lines.append("    else:")
-            pad = "        "
-        if how == 1:  # a recipe: never ABSENT
-            lines.append(f"{pad}obj[k{i}] = m{i}(ctx)")
-        else:
-            lines.append(f"{pad}value = m{i}(ctx, MISSING)")
-            lines.append(f"{pad}if value is ABSENT:")
-            lines.append(f"{pad}    del obj[k{i}]")
-            lines.append(f"{pad}else:")
-            lines.append(f"{pad}    obj[k{i}] = value")
-    lines.append("    objects.pop()")
     if extra is not None:
         lines.append(f"    if len(obj) < {least}:")
         lines.append(f"        obj.update(extra(ctx, max({min_props} - len(obj), 1)))")
     lines.append("    return obj")
     # The source holds no text from the document or the values file: keys and makers are names.
     exec("\n".join(lines), env)
-    made: Gen = env["gen"]
-    return made
+    compiled: Gen = env["gen"]
+    return compiled
 
 
 # Keywords that say nothing of which values a schema admits.
@@ -467,36 +501,7 @@ class Compiler:
         open_extras = schema.get("additionalProperties", True) is not False
         least = max(min_props, 1 if not declared else 0)
 
-        def curated(ctx: Ctx, over: Any) -> Any:
-            if not isinstance(over, dict):
-                return over
-            obj = template.copy()
-            ctx.objects.append(obj)
-            for key, made, absent, make, how in steps:
-                given = over.get(key, MISSING)
-                if given is not MISSING:
-                    value = made(ctx, given)
-                elif absent and ctx.rand() < absent:
-                    del obj[key]
-                    continue
-                elif not how:
-                    continue
-                else:
-                    value = make(ctx) if how == 1 else make(ctx, MISSING)
-                if value is ABSENT:
-                    del obj[key]
-                else:
-                    obj[key] = value
-            ctx.objects.pop()
-            if open_extras:
-                for key, value in over.items():
-                    if key not in obj:
-                        obj[key] = value
-            if extra is not None and len(obj) < least:
-                obj.update(extra(ctx, max(min_props - len(obj), 1)))
-            return obj
-
-        return _unrolled(template, steps, curated, extra, least, min_props)
+        return _unrolled(template, steps, open_extras, extra, least, min_props)
 
     def _property(
         self,

@@ -15,6 +15,7 @@ import hashlib
 import random
 import re
 import string
+from bisect import insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
-from mockserver.mock.context import CONSTANT, MISSING, PLAIN, Ctx, Gen
+from mockserver.mock.context import CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 
 FAKER_POOL = 256
 BASE62 = string.digits + string.ascii_letters
@@ -150,7 +151,12 @@ def _weighted(choices: Sequence[Any], weights: Sequence[float] | None) -> Callab
         raise ValueError("an empty choice")
     if not weights:
         count = len(seq)
-        return lambda ctx: seq[int(ctx.rand() * count)]
+
+        def choose(ctx: Ctx) -> Any:
+            return seq[int(ctx.rand() * count)]
+
+        CHOICES[choose] = seq
+        return choose
     if len(weights) != len(seq):
         raise ValueError("weights and choices differ in length")
     total = float(sum(weights))
@@ -353,10 +359,25 @@ class Values:
         unique = bool(recipe.get("unique", True))
 
         def sample(ctx: Ctx) -> list[Any]:
-            items = list(pool(ctx))
-            k = min(int(size(ctx)), len(items)) if unique else int(size(ctx))
+            items = pool(ctx)
+            n = len(items)
+            k = min(int(size(ctx)), n) if unique else int(size(ctx))
             if unique:
-                out = [items.pop(int(ctx.rand() * len(items))) for _ in range(k)]
+                # Drawing k of n without replacement, as popping from a copy of the pool would,
+                # without the copy: the j-th draw picks among the n - j left, and is mapped back
+                # to its place in the pool past the places already taken (k is a handful).
+                taken: list[int] = []
+                out = []
+                rand = ctx.rand
+                for j in range(k):
+                    place = int(rand() * (n - j))
+                    for earlier in taken:  # ascending
+                        if earlier <= place:
+                            place += 1
+                        else:
+                            break
+                    insort(taken, place)
+                    out.append(items[place])
                 if ordered:
                     # Duplicated rows (weights by repetition) may repeat once drawn apart.
                     out = sorted({_key(v): v for v in out}.values(), key=_key)
