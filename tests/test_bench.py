@@ -67,11 +67,13 @@ def test_targets_are_ratios_of_the_same_run() -> None:
             }
         },
         "contract_in_process_s": 8.0,
+        "spec_startup_s": 4.0,
     }
     verdicts = {name: ok for name, _, ok in bench.targets(results)}
     assert verdicts["limit=100 vs Prism dynamic"] and verdicts["limit=100 vs Prism static"]
     assert not verdicts["limit=100 vs floor"]  # 0.5x is below 0.85x
     assert verdicts["limit=1000 vs floor"] and verdicts["skip=999000 vs skip=0"]
+    assert not verdicts["start-up, 103 operations"]  # 4 s is above 3 s
 
 
 @pytest.mark.slow
