@@ -35,6 +35,8 @@ from mockserver.mock.settings import (  # noqa: E402
     DEFAULT_ORG_COUNT,
     Settings,
 )
+from mockserver.mock.steering import Latency, parse_faults  # noqa: E402
+from mockserver.mock.watch import WatchingApp  # noqa: E402
 from mockserver.model.defaults import DEFAULT_SEED  # noqa: E402
 from mockserver.model.spec import SpecError  # noqa: E402
 
@@ -61,6 +63,20 @@ class _OneLineErrors(click.Group):
             fail(exc.format_message())
         except click.Abort:
             sys.exit(EXIT_SIGINT)
+
+
+def _parsed(parse: Any) -> Any:
+    """A click callback from a `ValueError`-raising parser, so bad values are one line, exit 2."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
 
 
 SPEC_OPTION = click.option(
@@ -145,6 +161,45 @@ def main() -> None:
 )
 @click.option("--reload", is_flag=True, help="Restart when the package's code changes (development).")
 @click.option(
+    "--watch",
+    is_flag=True,
+    help="Serve edits of the spec and the fixtures from the next request; a broken edit keeps the "
+    "last good version serving and logs one line.",
+)
+@click.option(
+    "--cors-origins",
+    default="*",
+    show_default=True,
+    help="Origins a browser may call from, comma-separated (e.g. http://localhost:3000).",
+)
+@click.option("--no-cors", is_flag=True, help="No CORS headers, no preflight answers.")
+@click.option(
+    "--latency",
+    default="",
+    callback=_parsed(lambda v: v and Latency.parse(v) and v),
+    help="Added before every answer: 120ms, or a range such as 50ms..300ms.",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of requests answered with a fault (drawn from --seed and the request).",
+)
+@click.option(
+    "--faults",
+    default="500,503",
+    show_default=True,
+    callback=_parsed(lambda v: parse_faults(v) and v),
+    help="Faults drawn from: HTTP statuses 400-599, reset (connection cut) and timeout.",
+)
+@click.option(
+    "--journal-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Requests kept at /__mockserver/requests for tests to inspect; 0 turns it off.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -161,6 +216,13 @@ def serve(
     locale: str,
     workers: int,
     reload: bool,
+    watch: bool,
+    cors_origins: str,
+    no_cors: bool,
+    latency: str,
+    fault_rate: float,
+    faults: str,
+    journal_size: int,
     access_log: bool,
 ) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
@@ -170,15 +232,35 @@ def serve(
     """
     import uvicorn
 
-    settings = mock_settings(spec, fixtures_dir, seed=seed, count=count, org_count=org_count, locale=locale)
+    settings = mock_settings(
+        spec,
+        fixtures_dir,
+        seed=seed,
+        count=count,
+        org_count=org_count,
+        locale=locale,
+        cors_origins="" if no_cors else cors_origins,
+        latency=latency,
+        fault_rate=fault_rate,
+        faults=faults,
+        journal_size=journal_size,
+    )
     plan: list[Plan] = []
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.
         app = create_app(settings, plan)
     except STARTUP_ERRORS as exc:
         fail(str(exc))
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    click.echo(f"mockserver: serving {settings.spec_path.name} at {base}/ (Swagger UI {base}/ui/)")
     for line in plan[0].lines():
         click.echo(f"mockserver: {line}")
+    if settings.journal_size:
+        click.echo(f"mockserver: request journal at {base}/__mockserver/requests")
+    if watch and (workers > 1 or reload):
+        fail("--watch serves one process: drop --workers and --reload")
+    if watch:
+        app = WatchingApp(settings, create_app, STARTUP_ERRORS, app)
     if workers == 1 and not reload:
         freeze_heap()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
@@ -217,20 +299,6 @@ def _known_checks() -> set[str]:
     import mockserver.contract.hooks  # noqa: F401
 
     return set(CHECKS.get_all_names())
-
-
-def _parsed(parse: Any) -> Any:
-    """A click callback from a `ValueError`-raising parser, so bad values are one line, exit 2."""
-
-    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-
-    return callback
 
 
 def _target_options(func: Any) -> Any:

@@ -111,7 +111,7 @@ class TestAssistantsErrors:
             ({"skip": -1}, ["query", "skip"], "greater_than_equal"),
             ({"skip": "1.5"}, ["query", "skip"], "int_parsing"),
             ({"active_only": "maybe"}, ["query", "active_only"], "bool_parsing"),
-            ({"created_by_me": "1"}, ["query", "created_by_me"], "bool_parsing"),
+            ({"created_by_me": "2"}, ["query", "created_by_me"], "bool_parsing"),
         ],
     )
     def test_422_fastapi_shape(

@@ -16,8 +16,9 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import VALIDATOR_MAP
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 
 from mockserver.mock.auth import (
     DEV_CREDENTIALS,
@@ -32,23 +33,32 @@ from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
 from mockserver.mock.handlers import Responder
 from mockserver.mock.identities import Directory
+from mockserver.mock.journal import Journal, JournalMiddleware
 from mockserver.mock.middleware import (
     CollectingParameterValidator,
     ErrorShapeMiddleware,
     FormatCheckingBodyValidator,
     FormBodyValidator,
     MultiPartBodyValidator,
+    PydanticQueryMiddleware,
     RoutingErrorsMiddleware,
+    SpecServersMiddleware,
 )
 from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
 from mockserver.mock.recipes import Values
 from mockserver.mock.settings import Settings
+from mockserver.mock.steering import Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.endpoints import Endpoint, deref, endpoints, json_media
 from mockserver.model.spec import SpecError, load_document, spec_from_document
 
 MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "error_description", "reason")
 CODE_NAMES = ("code", "status", "status_code", "statusCode", "error_code")
+
+
+async def home(_request: Request) -> RedirectResponse:
+    # Relative: a redirect never takes its host from the request's Host header.
+    return RedirectResponse("/ui/", status_code=307)
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -77,6 +87,14 @@ class Plan:
                 )
         if self.directory is None and any(e.security for e in self.endpoints.values()):
             out.append(f"no identities: the credentials are {DEV_CREDENTIALS}")
+        elif self.directory is not None:
+            tokens = []
+            for user in self.directory.users:
+                if user.token is not None:
+                    slugs = [o.slug for o in self.directory.organizations if o.id == user.organization_id]
+                    tokens.append(f"{user.token} (user {user.id}, {', '.join(slugs) or 'no organization'})")
+            if tokens:
+                out.append(f"bearer tokens (paste the token alone in Authorize): {'; '.join(tokens)}")
         return out + self.notes
 
 
@@ -191,7 +209,32 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     except InvalidSpecification as exc:
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
+    if settings.journal_size > 0:
+        app.add_middleware(
+            JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=_journal(mock, settings)
+        )
+    if settings.cors_origins.strip():
+        app.add_middleware(
+            CORSMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            **_cors_options(mock, settings.cors_origins),
+        )
     app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
+    app.add_middleware(
+        PydanticQueryMiddleware,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        kinds={
+            op_id: kinds
+            for op_id, endpoint in mock.endpoints.items()
+            if mock.styles[op_id].is_fastapi and (kinds := _scalar_query_kinds(mock.document, endpoint))
+        },
+    )
+    app.add_middleware(
+        SteeringMiddleware,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        operations=_steerables(mock, settings),
+        seed=settings.seed,
+    )
     app.add_middleware(
         PresentedCredentialsMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
@@ -205,25 +248,116 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app.add_middleware(
         RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
     )
+    declared = [dict(server) for server in mock.document.get("servers") or [] if isinstance(server, dict)]
+    app.add_middleware(
+        SpecServersMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        path="/openapi.json",
+        servers=declared or [{"url": "/", "description": "The server this document is served from"}],
+    )
     app.add_url_rule("/healthz", "healthz", healthz)
+    if "/" not in (mock.document.get("paths") or {}):
+        app.add_url_rule("/", "home", home)
     return app
 
 
 def _paths(mock: Mock) -> dict[str, tuple[tuple[str, ...], ErrorStyle]]:
-    """Per path template as served: the methods there (HEAD wherever GET is: Starlette answers
-    it) and the error style of its first operation."""
+    """Per path template as served: the methods there (HEAD wherever GET is, but for FastAPI-style
+    paths) and the error style of its first operation."""
     methods: dict[str, list[str]] = {}
     styles: dict[str, ErrorStyle] = {}
     for op_id, endpoint in mock.endpoints.items():
         methods.setdefault(endpoint.path, []).append(endpoint.method.upper())
         styles.setdefault(endpoint.path, mock.styles[op_id])
-    for found in methods.values():
-        if "GET" in found and "HEAD" not in found:
+    for path, found in methods.items():
+        # Starlette answers HEAD wherever GET is; FastAPI's routes do not (405 there).
+        if "GET" in found and "HEAD" not in found and not styles[path].is_fastapi:
             found.append("HEAD")
     # Connexion serves the API under the path of the first server URL, as clients call it.
     servers = mock.document.get("servers") or [{}]
     base = urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/") if isinstance(servers[0], dict) else ""
     return {base + path: (tuple(found), styles[path]) for path, found in methods.items()}
+
+
+def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
+    """A browser may call every method the document declares, with its credentials, its header
+    parameters and `Prefer`, and read the headers its responses declare."""
+    schemes = (mock.document.get("components") or {}).get("securitySchemes") or {}
+    headers = {"Authorization", "Content-Type", "Accept", "Prefer"}
+    headers |= {
+        str(s.get("name")) for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"
+    }
+    exposed = {"WWW-Authenticate", "Allow", "Retry-After"}
+    for endpoint in mock.endpoints.values():
+        headers |= {name for location, name in endpoint.parameters if location == "header"}
+        for response in endpoint.responses.values():
+            exposed |= set((deref(mock.document, response) or {}).get("headers") or {})
+    allowed = [origin.strip() for origin in origins.split(",") if origin.strip()]
+    return {
+        "allow_origins": allowed,
+        "allow_methods": sorted({e.method.upper() for e in mock.endpoints.values()} | {"GET", "HEAD"}),
+        "allow_headers": sorted(headers),
+        "expose_headers": sorted(exposed),
+        "allow_credentials": True,
+        "max_age": 600,
+    }
+
+
+def _scalar_query_kinds(document: dict[str, Any], endpoint: Endpoint) -> dict[str, str]:
+    kinds = {}
+    for (location, name), parameter in endpoint.parameters.items():
+        schema = deref(document, (parameter or {}).get("schema") or {})
+        if location == "query" and isinstance(schema, dict) and schema.get("type") in ("boolean", "integer"):
+            kinds[name] = str(schema["type"])
+    return kinds
+
+
+def _journal(mock: Mock, settings: Settings) -> Journal:
+    schemes = (mock.document.get("components") or {}).get("securitySchemes") or {}
+    keys = [s for s in schemes.values() if isinstance(s, dict) and s.get("type") == "apiKey"]
+    return Journal(
+        settings.journal_size,
+        secret_headers=[str(s.get("name")) for s in keys if s.get("in") == "header"],
+        secret_params=[str(s.get("name")) for s in keys if s.get("in") == "query"],
+    )
+
+
+def _steerables(mock: Mock, settings: Settings) -> dict[str, Steerable]:
+    """Per operation: its declared statuses and examples, its error style, its latency and faults
+    (the command line's, or the operation's `x-mock-faults`)."""
+    default = Chaos(
+        latency=Latency.parse(settings.latency) if settings.latency.strip() else Latency(),
+        rate=settings.fault_rate,
+        faults=parse_faults(settings.faults),
+    )
+    found = {}
+    for op_id, endpoint in mock.endpoints.items():
+        status, response = endpoint.success()
+        media = json_media((deref(mock.document, response) or {}).get("content"))
+        examples: dict[str, Any] = {}
+        if media is not None:
+            for name, example in ((media[1] or {}).get("examples") or {}).items():
+                example = deref(mock.document, example)
+                if isinstance(example, dict) and "value" in example:
+                    examples[str(name)] = example["value"]
+            if "example" in (media[1] or {}):
+                examples.setdefault("example", media[1]["example"])
+        extension = endpoint.extensions.get("x-mock-faults")
+        try:
+            chaos = default if extension is None else Chaos.from_extension(extension, default)
+        except ValueError as exc:
+            raise SpecError(f"{settings.spec_path.name}: {endpoint.pointer}/x-mock-faults: {exc}") from None
+        query = next(((loc, name) for loc, name in endpoint.parameters if loc == "query"), None)
+        found[op_id] = Steerable(
+            label=endpoint.label,
+            success=int(status) if status.isdigit() else 200,
+            declared=tuple(endpoint.responses),
+            examples=examples,
+            style=mock.styles[op_id],
+            chaos=chaos,
+            sample_parameter=query,
+        )
+    return found
 
 
 def _directory(fixtures_dir: Path, *, required: bool = False) -> Directory | None:

@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker
 
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
-from mockserver.mock.recipes import RecipeError, Values, token
+from mockserver.mock.recipes import RecipeError, Values, as_floats, token
 from mockserver.model.endpoints import deref
 from mockserver.model.spec import SpecError
 
@@ -417,6 +417,8 @@ class Compiler:
         except RecipeError as exc:
             self.notes.append(f"{exc}; generating {where} from its schema instead")
             return None
+        if _types(schema) == ["number"]:
+            gen = as_floats(gen)
         return self._checked(gen, schema, where, at)
 
     def _checked(self, gen: Gen, schema: dict[str, Any], where: str, source: str) -> Gen | None:
@@ -740,7 +742,8 @@ class Compiler:
         key = (json.dumps(_constraints(schema), sort_keys=True, default=str), name)
         known = self._leaves.get(key)
         if known is None:
-            known = self._leaves[key] = self._new_leaf(schema, where, name, types)
+            made = self._new_leaf(schema, where, name, types)
+            known = self._leaves[key] = as_floats(made) if types == ["number"] else made
         return known
 
     def _new_leaf(self, schema: dict[str, Any], where: str, name: str | None, types: list[str]) -> Gen:

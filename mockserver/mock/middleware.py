@@ -6,9 +6,11 @@ errors with their location (as FastAPI does) and render errors per the operation
 
 from __future__ import annotations
 
+import json
 import re
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.json_schema import Draft4RequestValidator
@@ -121,7 +123,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                 error = next(_validator(schema).iter_errors(value), None)
                 if error is not None:
                     # The raw text, as the client sent it, rather than Connexion's coerced value.
-                    raw = QueryParams(request.scope.get("query_string", b"").decode("latin-1"))
+                    sent = request.scope.get("extensions", {}).get(RAW_QUERY)
+                    raw = QueryParams((sent or request.scope.get("query_string", b"")).decode("latin-1"))
                     shown = raw.get(name, value) if location == "query" else value
                     errors.append(field_error(location, name, str(error.validator), schema, shown))
         if errors:
@@ -152,6 +155,55 @@ class MultiPartBodyValidator(FormBodyValidator):
         return MultiPartParser
 
 
+# pydantic 2's lax readings of a query string (FastAPI's): booleans from these words, integers
+# from ASCII digits with an optional `.0` fraction; Python's `int()` would also take `٣` (3).
+PYDANTIC_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+PYDANTIC_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+PYDANTIC_INT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+RAW_QUERY = "mockserver.raw_query"
+
+
+class PydanticQueryMiddleware:
+    """Query parameters of FastAPI-style operations read as pydantic 2 reads them.
+
+    The query string is rewritten into the spellings Connexion validates (`yes` to `true`, `5.0`
+    to `5`, a non-ASCII digit to something no integer parser takes), and the original is kept
+    for error messages, which quote what the client sent.
+    """
+
+    def __init__(self, app: ASGIApp, kinds: dict[str, dict[str, str]]) -> None:
+        self.app = app
+        # Per operation: query parameter name -> "boolean" or "integer".
+        self.kinds = kinds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get("connexion_routing", {}) if scope["type"] == "http" else {}
+        kinds = self.kinds.get(routing.get("operation_id") or "")
+        query = scope.get("query_string", b"") if kinds else b""
+        if kinds and query:
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            read = [(name, _pydantic(kinds.get(name), value)) for name, value in pairs]
+            if read != pairs:
+                extensions = {**scope.get("extensions", {}), RAW_QUERY: query}
+                scope = {**scope, "query_string": urlencode(read).encode("latin-1"), "extensions": extensions}
+        await self.app(scope, receive, send)
+
+
+def _pydantic(kind: str | None, value: str) -> str:
+    text = value.strip()
+    if kind == "boolean":
+        if text.lower() in PYDANTIC_TRUE:
+            return "true"
+        if text.lower() in PYDANTIC_FALSE:
+            return "false"
+    elif kind == "integer":
+        if PYDANTIC_INT.fullmatch(text):
+            return text.split(".")[0]
+        if not text.isascii():
+            return "not-an-integer"
+    return value
+
+
 class ErrorShapeMiddleware:
     """Renders problems raised by security, validation and handlers in the operation's style.
 
@@ -171,10 +223,11 @@ class ErrorShapeMiddleware:
         except ProblemException as exc:
             routing = scope.get("extensions", {}).get("connexion_routing", {})
             style = self.styles.get(routing.get("operation_id") or "", DEFAULT_STYLE)
-            await self._render(style, exc)(scope, receive, send)
+            authorization = Headers(scope=scope).get("authorization")
+            await self._render(style, exc, authorization)(scope, receive, send)
 
     @staticmethod
-    def _render(style: ErrorStyle, exc: ProblemException) -> Response:
+    def _render(style: ErrorStyle, exc: ProblemException, authorization: str | None = None) -> Response:
         status, headers = exc.status, dict(exc.headers or {})
         errors: tuple[FieldError, ...] = ()
         detail = str(exc.detail or exc.title)
@@ -182,11 +235,13 @@ class ErrorShapeMiddleware:
             status, errors = style.validation_status, exc.errors
         elif status == 401:
             headers.update(AUTH_CHALLENGE)
-            if not style.is_problem:
-                # FastAPI's HTTPBearer words.
+            if style.is_fastapi:
+                # FastAPI's HTTPBearer words: no header, no scheme or no credentials is "Not
+                # authenticated"; another scheme, or a token the service does not know, is not valid.
+                scheme, _, credentials = (authorization or "").strip().partition(" ")
                 detail = (
                     "Not authenticated"
-                    if "No authorization" in detail
+                    if not (scheme and credentials.strip())
                     else "Invalid authentication credentials"
                 )
         body, media_type = error_body(style, status, detail, errors)
@@ -208,6 +263,10 @@ class RoutingErrorsMiddleware:
             (re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(path)) + "/?$"), allowed, style)
             for path, (allowed, style) in paths.items()
         ]
+        # An unknown path answers 404 in the style of the API it is nearest to (the declared
+        # paths that share its first segment), else of the document's first path.
+        self.families = {path.strip("/").split("/")[0]: style for path, (_, style) in reversed(paths.items())}
+        self.first = next(iter(paths.values()))[1] if paths else DEFAULT_STYLE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -215,9 +274,20 @@ class RoutingErrorsMiddleware:
             return
         route = next((r for r in self.routes if r[0].match(scope["path"])), None)
         if route is None:
-            await self.app(scope, receive, send)
+            if scope["path"].startswith(("/ui", "/openapi.json", "/healthz", "/__mockserver")):
+                await self.app(scope, receive, send)
+                return
+            family = scope["path"].strip("/").split("/")[0]
+            await self.app(scope, receive, self._mender(send, (), self.families.get(family, self.first)))
             return
         _, allowed, style = route
+        if scope["method"] == "HEAD" and "HEAD" not in allowed:
+            # FastAPI routes GET only (Starlette would answer HEAD): 405, as the service does.
+            payload, media_type = error_body(style, 405, HTTPStatus(405).phrase)
+            await Response(
+                payload, status_code=405, media_type=media_type, headers={"Allow": ", ".join(allowed)}
+            )(scope, receive, send)
+            return
         headers = dict(scope.get("headers") or [])
         if b"json" in headers.get(b"content-type", b"") or b"text" in headers.get(b"content-type", b""):
             # Connexion decodes text bodies before validating them; bytes that are not UTF-8
@@ -244,13 +314,28 @@ class RoutingErrorsMiddleware:
                 return await receive()
 
             receive = receive_again
+        await self.app(scope, receive, self._mender(send, allowed, style))
+
+    @staticmethod
+    def _mender(send: Send, allowed: tuple[str, ...], style: ErrorStyle) -> Send:
+        """`send`, with routing's 404 and 405 given the path's error shape and its `Allow`."""
         state: dict[str, Any] = {}
 
         async def mend(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (301, 302, 307, 308):
+                # Starlette's trailing-slash redirect builds its Location from the Host header;
+                # a path alone never sends a client to a host the request named.
+                message = {
+                    **message,
+                    "headers": [
+                        (k, _relative(v) if k.lower() == b"location" else v)
+                        for k, v in message.get("headers", [])
+                    ],
+                }
             if message["type"] == "http.response.start" and message["status"] in (404, 405):
                 headers = list(message.get("headers", []))
                 media = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if message["status"] == 405:
+                if message["status"] == 405 and allowed:
                     headers = [(k, v) for k, v in headers if k.lower() != b"allow"]
                     headers.append((b"allow", ", ".join(allowed).encode()))
                 if media.startswith(PROBLEM_JSON.encode()) and not style.is_problem:
@@ -272,4 +357,48 @@ class RoutingErrorsMiddleware:
                 message = {"type": "http.response.body", "body": body}
             await send(message)
 
-        await self.app(scope, receive, mend)
+        return mend
+
+
+class SpecServersMiddleware:
+    """`/openapi.json` with the document's own `servers`.
+
+    Connexion replaces them with its base path (`[{"url": ""}]`), which Swagger UI shows as an
+    empty Servers list; the document's entries (or `/`, the serving host) are what a reader and
+    "Try it out" need.
+    """
+
+    def __init__(self, app: ASGIApp, path: str, servers: list[dict[str, Any]]) -> None:
+        self.app = app
+        self.path = path
+        self.servers = servers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = {"chunks": []}
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["start"] = message
+                return
+            state["chunks"].append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            start, body = state["start"], b"".join(state["chunks"])
+            if start["status"] == 200:
+                document = json.loads(body)
+                document["servers"] = self.servers
+                body = json.dumps(document).encode()
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
+
+
+def _relative(location: bytes) -> bytes:
+    parts = urlsplit(location.decode("latin-1"))
+    return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)).encode("latin-1")

@@ -26,6 +26,8 @@ class FieldError:
     msg: str
     type: str
     input: Any = None
+    # The constraint that failed, as pydantic reports it (`{"ge": 1}`); None when it has none.
+    ctx: dict[str, Any] | None = None
 
 
 # (status, detail) -> the body of an error in a shape only the spec knows.
@@ -43,6 +45,11 @@ class ErrorStyle:
     @property
     def is_problem(self) -> bool:
         return self.media_type == PROBLEM_JSON
+
+    @property
+    def is_fastapi(self) -> bool:
+        """FastAPI's `{"detail": ...}` bodies: the service is taken to behave as FastAPI does."""
+        return self.media_type == JSON_MEDIA and not self.declared
 
     def maker(self, status: int) -> BodyMaker | None:
         code = str(status)
@@ -96,8 +103,10 @@ def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], 
         }.get(str(expected), (f"Input should be a valid {expected}", f"{expected}_type"))
     elif keyword == "minimum":
         msg, kind = f"Input should be greater than or equal to {schema['minimum']}", "greater_than_equal"
+        return FieldError(location, name, msg, kind, value, {"ge": schema["minimum"]})
     elif keyword == "maximum":
         msg, kind = f"Input should be less than or equal to {schema['maximum']}", "less_than_equal"
+        return FieldError(location, name, msg, kind, value, {"le": schema["maximum"]})
     elif keyword == "required":
         msg, kind = "Field required", "missing"
     else:
@@ -131,6 +140,7 @@ def error_body(
             {
                 "detail": [
                     {"type": e.type, "loc": [e.location, e.name], "msg": e.msg, "input": e.input}
+                    | ({"ctx": e.ctx} if e.ctx is not None else {})
                     for e in errors
                 ]
             }

@@ -145,18 +145,50 @@ def _constant(value: Any) -> Callable[[Ctx], Any]:
     return make
 
 
+def _uniform(seq: tuple[Any, ...]) -> Callable[[Ctx], Any]:
+    count = len(seq)
+
+    def choose(ctx: Ctx) -> Any:
+        return seq[int(ctx.rand() * count)]
+
+    CHOICES[choose] = seq
+    return choose
+
+
+def _float(value: Any) -> Any:
+    return float(value) if type(value) is int else value
+
+
+def as_floats(gen: Gen) -> Gen:
+    """`gen`, with whole numbers written as floats (`1.0`, not `1`), as a typed server writes a
+    `number` field (pydantic's `float`); a choice or a constant stays one."""
+    plain = PLAIN.get(gen)
+    if plain is None:
+        return lambda ctx, over: _float(gen(ctx, over))
+    if plain in CHOICES:
+        made = _uniform(tuple(_float(v) for v in CHOICES[plain]))
+    elif plain in CONSTANT:
+        made = _constant(_float(CONSTANT[plain]))
+    else:
+
+        def made(ctx: Ctx) -> Any:
+            return _float(plain(ctx))
+
+    def floats(ctx: Ctx, over: Any) -> Any:
+        return made(ctx) if over is MISSING else _float(over)
+
+    PLAIN[floats] = made
+    if made in CONSTANT:
+        CONSTANT[floats] = CONSTANT[made]
+    return floats
+
+
 def _weighted(choices: Sequence[Any], weights: Sequence[float] | None) -> Callable[[Ctx], Any]:
     seq = tuple(choices)
     if not seq:
         raise ValueError("an empty choice")
     if not weights:
-        count = len(seq)
-
-        def choose(ctx: Ctx) -> Any:
-            return seq[int(ctx.rand() * count)]
-
-        CHOICES[choose] = seq
-        return choose
+        return _uniform(seq)
     if len(weights) != len(seq):
         raise ValueError("weights and choices differ in length")
     total = float(sum(weights))

@@ -29,6 +29,15 @@ class Settings:
     locale: str = DEFAULT_LOCALE
     fixtures_dir: Path = field(default_factory=default_fixtures_dir)
     spec_path: Path = field(default_factory=default_spec_path)
+    # Origins a browser may call from (comma-separated, `*` any); empty turns CORS off.
+    cors_origins: str = "*"
+    # Added before each answer: `120ms` or a range `50ms..300ms`; empty for none.
+    latency: str = ""
+    # Share of requests answered with a fault, and the faults drawn from.
+    fault_rate: float = 0.0
+    faults: str = "500,503"
+    # Requests kept in the journal (`/__mockserver/requests`); 0 turns it off.
+    journal_size: int = 1000
 
     def to_env(self) -> dict[str, str]:
         """Environment variables from which `from_env` rebuilds these settings.

@@ -1,0 +1,210 @@
+"""The request journal: what the stub was sent and what it answered, for integration tests.
+
+It lives outside the spec, under `/__mockserver/requests`: `GET` lists the entries (oldest
+first; `?method=`, `?path=` with `*` wildcards, `?status=`, `?limit=` filter them), `DELETE`
+clears them. It keeps the last `size` entries (`--journal-size`, 0 turns it off), with
+credentials redacted, so a day of front-end work stays bounded in memory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PREFIX = "/__mockserver"
+JOURNAL_PATH = f"{PREFIX}/requests"
+REDACTED = "[redacted]"
+# Headers that carry credentials whatever the document calls them; the document's own API-key
+# header names are added per app.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    time: float
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    status: int
+    duration_ms: float
+
+
+class Journal:
+    """The last `size` requests, safe across threads."""
+
+    def __init__(self, size: int, secret_headers: Iterable[str] = (), secret_params: Iterable[str] = ()):
+        self.size = size
+        self.secret_headers = CREDENTIAL_HEADERS | {h.lower() for h in secret_headers}
+        self.secret_params = frozenset(secret_params)
+        self._entries: deque[Entry] = deque(maxlen=max(size, 1))
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def record(self, scope: Scope, status: int, started: float) -> None:
+        headers = {}
+        for raw_name, raw_value in scope.get("headers", ()):
+            name = raw_name.decode("latin-1").lower()
+            headers[name] = REDACTED if name in self.secret_headers else raw_value.decode("latin-1")
+        query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(
+            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        ):
+            query.setdefault(name, []).append(REDACTED if name in self.secret_params else value)
+        with self._lock:
+            self._seq += 1
+            self._entries.append(
+                Entry(
+                    seq=self._seq,
+                    time=time.time(),
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=query,
+                    headers=headers,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                )
+            )
+
+    def entries(
+        self, method: str | None = None, path: str | None = None, status: int | None = None
+    ) -> list[Entry]:
+        with self._lock:
+            found = list(self._entries)
+        return [
+            e
+            for e in found
+            if (method is None or e.method == method.upper())
+            and (path is None or fnmatch.fnmatchcase(e.path, path))
+            and (status is None or e.status == status)
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class JournalMiddleware:
+    """Records every request the app answers, and serves the journal under its prefix."""
+
+    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+        self.app = app
+        self.journal = journal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == JOURNAL_PATH or scope["path"] == JOURNAL_PATH + "/":
+            await self._serve(scope, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.journal.record(scope, status, started)
+
+    async def _serve(self, scope: Scope, send: Send) -> None:
+        method = scope["method"]
+        if method == "DELETE":
+            self.journal.clear()
+            await _json(send, 204, None)
+            return
+        if method not in ("GET", "HEAD"):
+            await _json(send, 405, {"detail": "Method Not Allowed"}, {"allow": "GET, HEAD, DELETE"})
+            return
+        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        status = params.get("status")
+        limit = params.get("limit")
+        if (status is not None and not status.isdigit()) or (limit is not None and not limit.isdigit()):
+            await _json(send, 400, {"detail": "status and limit must be integers"})
+            return
+        found = self.journal.entries(
+            params.get("method"), params.get("path"), int(status) if status else None
+        )
+        if limit is not None:
+            found = found[-int(limit) :] if int(limit) else []
+        await _json(send, 200, {"entries": [asdict(e) for e in found], "size": self.journal.size})
+
+
+async def _json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    payload = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    raw = [(b"content-length", str(len(payload)).encode())]
+    if body is not None:
+        raw.append((b"content-type", b"application/json"))
+    raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def assert_called(target: Any, *calls: str, exactly: bool = False) -> list[dict[str, Any]]:
+    """Assert that the stub was sent `calls`, in this order, and return their journal entries.
+
+    `target` is the stub's base URL or an httpx-style client whose base URL is the stub (a
+    Starlette `TestClient` too). A call is `"GET /assistants"`, optionally with query parameters
+    that must all be present (`"GET /assistants?limit=5"`); the path may hold `*` wildcards.
+    Other requests may come between, unless `exactly`.
+    """
+    import httpx
+
+    if isinstance(target, str):
+        with httpx.Client(base_url=target) as client:
+            response = client.get(JOURNAL_PATH)
+    else:
+        response = target.get(JOURNAL_PATH)
+    response.raise_for_status()
+    entries: list[dict[str, Any]] = response.json()["entries"]
+    wanted = [_call(call) for call in calls]
+    found: list[dict[str, Any]] = []
+    position = 0
+    for method, path, query in wanted:
+        while position < len(entries):
+            entry = entries[position]
+            position += 1
+            if _matches(entry, method, path, query):
+                found.append(entry)
+                break
+        else:
+            break
+    sent = [f"{e['method']} {e['path']} -> {e['status']}" for e in entries]
+    if len(found) < len(wanted) or (exactly and len(entries) != len(wanted)):
+        raise AssertionError(
+            f"expected {'exactly ' if exactly else ''}{list(calls)} in order; the stub was sent: "
+            + ("; ".join(sent) or "nothing")
+        )
+    return found
+
+
+def _call(call: str) -> tuple[str, str, dict[str, list[str]]]:
+    method, _, target = call.strip().partition(" ")
+    path, _, query = target.strip().partition("?")
+    wanted: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        wanted.setdefault(name, []).append(value)
+    return method.upper(), path, wanted
+
+
+def _matches(entry: dict[str, Any], method: str, path: str, query: dict[str, list[str]]) -> bool:
+    return (
+        entry["method"] == method
+        and fnmatch.fnmatchcase(entry["path"], path)
+        and all(entry["query"].get(name) == values for name, values in query.items())
+    )

@@ -1,0 +1,313 @@
+"""Per-request steering, latency and faults: what a front-end developer provokes on demand.
+
+Prism's conventions where Prism has one (`Prefer: code=404`, `example=name`, `dynamic=false`),
+and `delay=MS`, a fault or a latency that Prism has not (stoplightio/prism#1140). Faults are
+drawn from the seed and the request (method, path, query, and how many identical requests came
+before), so a failing front-end test replays the same fault on a fresh server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.mock.middleware import ParameterProblem
+from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body
+
+# Faults that are not an HTTP status: the connection is cut mid-response, or nothing is answered
+# until the client gives up (a gateway answers 504 after `TIMEOUT_S`).
+RESET, TIMEOUT = "reset", "timeout"
+TIMEOUT_S = 30.0
+MAX_DELAY_MS = 60_000
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
+
+
+class SteeringError(ValueError):
+    """A `Prefer` header, latency or fault list that cannot be obeyed; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prefer:
+    """What a request asks of the mock in its `Prefer` header (RFC 7240)."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool | None = None
+    delay_ms: float | None = None
+    fault: str | None = None
+
+
+def parse_prefer(values: list[str]) -> Prefer:
+    """The preferences of one request (every `Prefer` header, comma- or semicolon-separated);
+    unknown preferences are ignored, as RFC 7240 asks."""
+    found: dict[str, str] = {}
+    for value in values:
+        for token in re.split(r"[,;]", value):
+            name, _, raw = token.strip().partition("=")
+            if raw:
+                found[name.strip().lower()] = raw.strip().strip('"')
+    code = found.get("code")
+    if code is not None and not (code.isdigit() and len(code) == 3 and code.isascii()):
+        raise SteeringError(f"Prefer: code={code} is not an HTTP status code")
+    dynamic = found.get("dynamic")
+    if dynamic is not None and dynamic.lower() not in ("true", "false"):
+        raise SteeringError(f"Prefer: dynamic={dynamic} must be true or false")
+    delay = found.get("delay")
+    delay_ms = None
+    if delay is not None:
+        delay_ms = duration_ms(delay)
+        if delay_ms > MAX_DELAY_MS:
+            raise SteeringError(f"Prefer: delay={delay} is more than {MAX_DELAY_MS} ms")
+    fault = found.get("fault")
+    if fault is not None:
+        parse_faults(fault)
+    return Prefer(
+        code=int(code) if code is not None else None,
+        example=found.get("example"),
+        dynamic=None if dynamic is None else dynamic.lower() == "true",
+        delay_ms=delay_ms,
+        fault=fault,
+    )
+
+
+def duration_ms(text: str) -> float:
+    """`120`, `120ms` or `0.12s` as milliseconds."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise SteeringError(f"{text!r} is not a duration (e.g. 120ms, 0.5s)")
+    value = float(match[1])
+    return value * 1000 if match[2] == "s" else value
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Added before each answer: a fixed duration, or one drawn uniformly from a range."""
+
+    low_ms: float = 0.0
+    high_ms: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> Latency:
+        """`120ms`, or a range `50ms..300ms`."""
+        low, dots, high = text.partition("..")
+        low_ms = duration_ms(low)
+        high_ms = duration_ms(high) if dots else low_ms
+        if high_ms < low_ms:
+            raise SteeringError(f"latency {text!r}: the range ends before it starts")
+        if high_ms > MAX_DELAY_MS:
+            raise SteeringError(f"latency {text!r}: more than {MAX_DELAY_MS} ms")
+        return cls(low_ms, high_ms)
+
+    def draw(self, rng: random.Random) -> float:
+        if self.high_ms == self.low_ms:
+            return self.low_ms
+        return self.low_ms + rng.random() * (self.high_ms - self.low_ms)
+
+
+def parse_faults(text: str) -> tuple[str, ...]:
+    """`500,503,reset,timeout`: HTTP error statuses and the two connection faults."""
+    faults = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    for fault in faults:
+        if fault not in (RESET, TIMEOUT) and not (fault.isdigit() and 400 <= int(fault) <= 599):
+            raise SteeringError(f"fault {fault!r}: use an HTTP status 400-599, 'reset' or 'timeout'")
+    if not faults:
+        raise SteeringError("no fault given")
+    return faults
+
+
+@dataclass(frozen=True, slots=True)
+class Chaos:
+    """Latency and faults, for the whole app or one operation (`x-mock-faults`)."""
+
+    latency: Latency = field(default_factory=Latency)
+    rate: float = 0.0
+    faults: tuple[str, ...] = ("500",)
+
+    @classmethod
+    def from_extension(cls, value: object, default: Chaos) -> Chaos:
+        """An operation's `x-mock-faults: {rate: 0.1, faults: [503], latency: 50ms..200ms}`."""
+        if not isinstance(value, dict):
+            raise SteeringError("x-mock-faults must be a mapping of rate, faults and latency")
+        rate = float(value.get("rate", default.rate))
+        if not 0 <= rate <= 1:
+            raise SteeringError(f"x-mock-faults: rate {rate} is not between 0 and 1")
+        faults = value.get("faults")
+        latency = value.get("latency")
+        return cls(
+            latency=Latency.parse(str(latency)) if latency is not None else default.latency,
+            rate=rate,
+            faults=parse_faults(",".join(str(f) for f in faults)) if faults else default.faults,
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.rate > 0 or self.latency.high_ms > 0
+
+    def draw(self, seed: int, request: str, occurrence: int) -> tuple[float, str | None]:
+        """(latency ms, fault or None) for the `occurrence`-th identical `request`."""
+        digest = hashlib.blake2b(f"{seed}/{request}/{occurrence}".encode(), digest_size=8).digest()
+        rng = random.Random(int.from_bytes(digest, "big"))
+        delay = self.latency.draw(rng)
+        fault = self.faults[int(rng.random() * len(self.faults))] if rng.random() < self.rate else None
+        return delay, fault
+
+
+# ----------------------------------------------------------------------------- the ASGI edge
+
+
+@dataclass(frozen=True, slots=True)
+class Steerable:
+    """What steering needs to know of one operation, read once from the document."""
+
+    label: str
+    success: int
+    declared: tuple[str, ...]
+    examples: dict[str, Any]
+    style: ErrorStyle
+    chaos: Chaos
+    # A parameter to name in a realistic validation error (`Prefer: code=422`).
+    sample_parameter: tuple[str, str] | None = None
+
+
+class SteeringMiddleware:
+    """Obeys `Prefer`, and adds the configured latency and faults, per routed operation.
+
+    It sits after routing (the operation is known) and before security: `Prefer: code=401`
+    answers 401 whatever the credentials, while a 2xx preference goes through authentication,
+    tenancy and pagination as any request does.
+    """
+
+    def __init__(self, app: ASGIApp, operations: dict[str, Steerable], seed: int) -> None:
+        self.app = app
+        self.operations = operations
+        self.seed = seed
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get("connexion_routing", {}) if scope["type"] == "http" else {}
+        operation = self.operations.get(routing.get("operation_id") or "")
+        if operation is None:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        try:
+            prefer = parse_prefer(headers.getlist("prefer"))
+        except SteeringError as exc:
+            raise _prefer_problem(str(exc)) from None
+        delay, fault = 0.0, prefer.fault
+        if operation.chaos.active:
+            delay, drawn = operation.chaos.draw(self.seed, self._request(scope), self._occurrence(scope))
+            fault = fault or drawn
+        if prefer.delay_ms is not None:
+            delay = prefer.delay_ms
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        if fault is not None:
+            await self._fault(operation, fault, scope, receive, send)
+            return
+        if prefer.code is not None and not 200 <= prefer.code < 300:
+            await self._declared(operation, prefer.code, scope, receive, send)
+            return
+        if prefer.code is not None and str(prefer.code) not in operation.declared:
+            raise _prefer_problem(_undeclared(operation, f"code={prefer.code}"))
+        example = _example(operation, prefer)
+        if example is not _NONE:
+            body = json.dumps(example, ensure_ascii=False, separators=(",", ":")).encode()
+            await Response(body, status_code=operation.success, media_type="application/json")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+    def _request(self, scope: Scope) -> str:
+        return f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
+
+    def _occurrence(self, scope: Scope) -> int:
+        """How many identical requests came before this one (so a retry may pass, and a fresh
+        server replays the same sequence)."""
+        key = self._request(scope)
+        with self._lock:
+            if len(self._seen) > 100_000:  # bounded: a long session forgets, then starts over
+                self._seen.clear()
+            count = self._seen.get(key, 0)
+            self._seen[key] = count + 1
+        return count
+
+    async def _fault(
+        self, operation: Steerable, fault: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if fault == RESET:
+            # Headers promise a body that never comes: the server closes the connection, as a
+            # crashing backend behind a proxy does.
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
+            )
+            return
+        if fault == TIMEOUT:
+            await asyncio.sleep(TIMEOUT_S)
+            fault = "504"
+        await self._declared(operation, int(fault), scope, receive, send, injected=True)
+
+    async def _declared(
+        self,
+        operation: Steerable,
+        code: int,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        injected: bool = False,
+    ) -> None:
+        known = str(code) in operation.declared or f"{str(code)[0]}XX" in operation.declared
+        # Any server may fail: a 5xx is obeyed whether the document declares it or not.
+        if not known and not injected and code < 500:
+            raise _prefer_problem(_undeclared(operation, f"code={code}"))
+        errors: tuple[FieldError, ...] = ()
+        detail = f"{HTTPStatus(code).phrase} (asked for with Prefer)" if not injected else "Injected fault"
+        headers = {}
+        if code == operation.style.validation_status and operation.sample_parameter is not None:
+            location, name = operation.sample_parameter
+            errors = (FieldError(location, name, "Input should be a valid integer", "int_parsing", "abc"),)
+            detail = describe(errors)
+        if code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+            detail = "Not authenticated"
+        if code in (429, 503):
+            headers["Retry-After"] = "1"
+        body, media_type = error_body(operation.style, code, detail, errors)
+        await Response(body, status_code=code, headers=headers, media_type=media_type)(scope, receive, send)
+
+
+_NONE = object()
+
+
+def _example(operation: Steerable, prefer: Prefer) -> Any:
+    if prefer.example is not None:
+        if prefer.example not in operation.examples:
+            raise _prefer_problem(
+                f"Prefer: example={prefer.example} is not an example of {operation.label}; "
+                f"its examples: {', '.join(operation.examples) or 'none'}"
+            )
+        return operation.examples[prefer.example]
+    if prefer.dynamic is False and operation.examples:
+        return next(iter(operation.examples.values()))
+    return _NONE
+
+
+def _undeclared(operation: Steerable, asked: str) -> str:
+    return f"Prefer: {asked} is not declared for {operation.label}; declared: {', '.join(operation.declared)}"
+
+
+def _prefer_problem(message: str) -> ParameterProblem:
+    return ParameterProblem((FieldError("header", "Prefer", message, "value_error", None),))
