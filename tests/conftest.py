@@ -47,3 +47,12 @@ def run_options(**options: Any) -> RunOptions:
         if "token" not in options:
             options = {**MOCK_IDENTITY, **options}
     return RunOptions(**options)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Each phase's report on the test item, so that fixtures can tell a failed test (the browser
+    # test takes a screenshot then).
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
