@@ -28,6 +28,11 @@ from mockserver.mock.fixtures import (  # noqa: E402
     FixtureError,
     FixtureUnreadable,
 )
+from mockserver.mock.protocol import (  # noqa: E402
+    REQUEST_TIMEOUT_S,
+    TIMEOUT_VARIABLE,
+    BoundedHttpToolsProtocol,
+)
 from mockserver.mock.recipes import RecipeError  # noqa: E402
 from mockserver.mock.settings import (  # noqa: E402
     DEFAULT_COUNT,
@@ -193,6 +198,13 @@ def main() -> None:
     help="Faults drawn from: HTTP statuses 400-599, reset (connection cut) and timeout.",
 )
 @click.option(
+    "--request-timeout",
+    default=REQUEST_TIMEOUT_S,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has to send a whole request; a slower one gets 408 and is closed.",
+)
+@click.option(
     "--journal-size",
     default=1000,
     show_default=True,
@@ -223,6 +235,7 @@ def serve(
     fault_rate: float,
     faults: str,
     journal_size: int,
+    request_timeout: float,
     access_log: bool,
 ) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
@@ -261,9 +274,13 @@ def serve(
         fail("--watch serves one process: drop --workers and --reload")
     if watch:
         app = WatchingApp(settings, create_app, STARTUP_ERRORS, app)
+    # Request heads are bounded (431) and slow requests closed (408): mockserver/mock/protocol.py.
+    os.environ[TIMEOUT_VARIABLE] = str(request_timeout)
+    BoundedHttpToolsProtocol.timeout_s = request_timeout
+    http = BoundedHttpToolsProtocol
     if workers == 1 and not reload:
         freeze_heap()
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, http=http)
         return
     os.environ.update(settings.to_env())
     uvicorn.run(
@@ -275,6 +292,7 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        http=http,
     )
 
 
