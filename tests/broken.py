@@ -30,6 +30,9 @@ class Fault:
     body: Callable[[Any], Any] | None = None
     status: int | None = None
     content_type: str | None = None
+    # Headers left out of every answer, and the 200 body's bytes rewritten.
+    drop_headers: tuple[str, ...] = ()
+    raw: Callable[[bytes], bytes] | None = None
 
 
 class Faulty:
@@ -65,8 +68,11 @@ class Faulty:
         await self.app(scope, receive, capture)
         body = b"".join(chunks)
         status = started["status"]
-        headers = [(k, v) for k, v in started["headers"] if k.lower() != b"content-length"]
+        dropped = {b"content-length", *(h.encode() for h in fault.drop_headers)}
+        headers = [(k, v) for k, v in started["headers"] if k.lower() not in dropped]
         if status == 200:
+            if fault.raw is not None:
+                body = fault.raw(body)
             if fault.body is not None:
                 body = json.dumps(fault.body(json.loads(body))).encode()
             if fault.status is not None:
@@ -157,6 +163,10 @@ FAULTS: dict[str, Fault] = {
     "drifting_answers": Fault("repeatable_reads", body=_Drifting()),
     "updated_before_created": Fault("timestamps_ordered", body=_second_item(_time_travel)),
     "duplicate_ids": Fault("unique_ids", body=lambda items: items + items[:1]),
+    # HTTP's own rules: a FastAPI before 0.122, or an auth dependency raising a bare 401; a
+    # handler that returns `str(records)` with a JSON content type.
+    "no_auth_challenge": Fault("http_semantics", drop_headers=("www-authenticate",)),
+    "python_repr_as_json": Fault("http_semantics", raw=lambda body: repr(json.loads(body)).encode()),
     # Generic categories, caught by Schemathesis' own checks.
     "auth_ignored": Fault("ignored_auth", skip_auth=True),
     "wrong_type": Fault("response_schema_conformance", body=_each(_temperature_as_string)),

@@ -33,6 +33,7 @@ MOCK_FAULTS = {
     "allow_header_conformance",
     "content_type_conformance",
     "positive_data_acceptance",
+    "http_semantics",
 }
 
 

@@ -286,3 +286,30 @@ def test_pytest_entry_point_yields_a_schema_with_the_domain_checks() -> None:
 def test_redaction_catches_a_token_echoed_anywhere() -> None:
     assert redact("Bearer abc and abc again", ("abc",)) == f"Bearer {REDACTED} and {REDACTED} again"
     assert redact("nothing to hide", ()) == "nothing to hide"
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "title"),
+    [
+        (401, {"content-type": ["application/json"]}, b'{"detail":"x"}', "401 without a challenge"),
+        (405, {"content-type": ["application/json"]}, b"{}", "405 without Allow"),
+        (204, {}, b"{}", "Body on a 204"),
+        (304, {}, b"x", "Body on a 304"),
+        (
+            200,
+            {"content-type": ["application/problem+json"]},
+            b"{'a': 1}",
+            "Body does not match its Content-Type",
+        ),
+    ],
+)
+def test_http_semantics_each_rule_fails_a_response_that_breaks_it(
+    status: int, headers: dict[str, list[str]], body: bytes, title: str
+) -> None:
+    from mockserver.contract.checks import check_http_semantics
+    from mockserver.model.rules import DomainViolation
+
+    with pytest.raises(DomainViolation, match=title):
+        check_http_semantics(status, headers, body)
+    fixed = {**headers, "www-authenticate": ["Bearer"], "allow": ["GET"]}
+    check_http_semantics(status, fixed, b"" if status in (204, 304) else b"{}")

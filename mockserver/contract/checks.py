@@ -13,6 +13,7 @@ repeat) send them through the run's own transport, so credentials and timeouts c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -180,3 +181,38 @@ def check_repeatable(first: list[Any], again: list[Any] | None) -> None:
         raise DomainViolation(
             "Same request, different answer", "the response changed when the identical request was sent again"
         )
+
+
+# ------------------------------------------------------------------------ HTTP's own rules
+
+JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;|$)", re.I)
+
+
+def check_http_semantics(status: int, headers: dict[str, list[str]], body: bytes) -> None:
+    """What HTTP requires of any response, whatever the document declares (RFC 9110)."""
+    if status == 401 and not any(v.strip() for v in headers.get("www-authenticate", [])):
+        raise DomainViolation(
+            "401 without a challenge",
+            "A 401 MUST carry WWW-Authenticate with at least one challenge (RFC 9110 §11.6.1); "
+            "clients and browsers cannot tell how to authenticate without it.",
+        )
+    if status == 405 and "allow" not in headers:
+        raise DomainViolation(
+            "405 without Allow",
+            "A 405 MUST list the methods the resource supports in Allow (RFC 9110 §15.5.6).",
+        )
+    if status in (204, 304) and body:
+        raise DomainViolation(
+            f"Body on a {status}",
+            f"A {status} response ends with its header section (RFC 9110 §15.3.5, §15.4.5); "
+            f"{len(body)} bytes of content were sent.",
+        )
+    media = (headers.get("content-type") or [""])[0]
+    if body and JSON_TYPE.match(media):
+        try:
+            json.loads(body)
+        except ValueError:
+            raise DomainViolation(
+                "Body does not match its Content-Type",
+                f"Content-Type says {media}, but the body is not JSON: {body[:60]!r}",
+            ) from None

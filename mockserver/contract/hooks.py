@@ -228,6 +228,67 @@ def unique_ids(probes: Probes, case: Case, op: Operation, params: dict[str, Any]
     rules.check_unique_ids(items)
 
 
+# Operations whose unauthenticated answer was probed, per loaded document (bounded).
+_PROBED: dict[int, tuple[dict[str, Any], set[str]]] = {}
+
+
+def http_semantics(ctx: Any, response: Response, case: Case) -> bool | None:
+    """What HTTP itself requires: a challenge on 401, Allow on 405, no body on 204/304, JSON where
+    the Content-Type says JSON. Once per operation that declares security, the request is also
+    sent without credentials, so that its 401 is seen."""
+    try:
+        checks.check_http_semantics(response.status_code, dict(response.headers), response.content)
+        if 200 <= response.status_code < 300 and _first_probe(case):
+            anonymous = _without_credentials(case)
+            if anonymous is not None:
+                checks.check_http_semantics(anonymous.status_code, dict(anonymous.headers), anonymous.content)
+    except rules.DomainViolation as violation:
+        raise DomainFailure(
+            operation=case.operation.label, title=violation.title, message=violation.message, case_id=case.id
+        ) from None
+    return True
+
+
+def _first_probe(case: Case) -> bool:
+    raw = case.operation.schema.raw_schema
+    entry = _PROBED.get(id(raw))
+    if entry is None or entry[0] is not raw:
+        entry = _PROBED[id(raw)] = (raw, set())
+        while len(_PROBED) > _MAX_BINDINGS:
+            _PROBED.pop(next(iter(_PROBED)))
+    if case.operation.label in entry[1]:
+        return False
+    entry[1].add(case.operation.label)
+    return True
+
+
+def _without_credentials(case: Case) -> Response | None:
+    """The case sent again with none of its security schemes' credentials."""
+    document = case.operation.schema.raw_schema
+    security = case.operation.definition.raw.get("security", document.get("security")) or []
+    if not security or any(not requirement for requirement in security):
+        return None  # no security, or an alternative that needs none
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    names = {"authorization"}
+    params = set()
+    for requirement in security:
+        for scheme in (schemes.get(name) or {} for name in requirement):
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                names.add(str(scheme.get("name", "")).lower())
+            elif scheme.get("type") == "apiKey":
+                params.add(str(scheme.get("name", "")))
+    configured = case.operation.schema.config.headers_for(operation=case.operation) or {}
+    headers = {k: v for k, v in {**configured, **(case.headers or {})}.items() if k.lower() not in names}
+    probe = case.operation.Case(
+        path_parameters=dict(case.path_parameters or {}),
+        query={k: v for k, v in (case.query or {}).items() if k not in params},
+    )
+    answer: Response = probe.call(headers=headers)
+    return answer
+
+
+schemathesis.check(http_semantics)
+
 for _rule in (
     page_size_within_limit,
     pages_continue,
