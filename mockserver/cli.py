@@ -265,7 +265,8 @@ def serve(
     except STARTUP_ERRORS as exc:
         fail(str(exc))
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    click.echo(f"mockserver: serving {settings.spec_path.name} at {base}/ (Swagger UI {base}/ui/)")
+    api = base + plan[0].base_path
+    click.echo(f"mockserver: serving {settings.spec_path.name} at {api}/ (Swagger UI {api}/ui/)")
     for line in plan[0].lines():
         click.echo(f"mockserver: {line}")
     if settings.journal_size:

@@ -345,3 +345,88 @@ def test_swagger_ui_is_told_the_truth() -> None:
         for code in ("400", "401", "404")
     }
     assert {code: e["status"] for code, e in examples.items()} == {"400": 400, "401": 401, "404": 404}
+
+
+# ------------------------------------------------------------- what a review found, kept fixed
+
+
+def test_any_status_a_server_may_send_is_answered_and_nonsense_refused() -> None:
+    with client() as c:
+        odd = c.get("/orgs/org_demo/assistants", headers={**DEV, "Prefer": "code=599"})
+        assert odd.status_code == 599 and odd.json()["title"] == "Server Error 599"
+        assert c.get("/assistants", headers={**DEV, "Prefer": "code=999"}).status_code == 422
+        assert c.get("/assistants", headers={**DEV, "Prefer": "fault=599"}).status_code == 599
+
+
+def with_spec(tmp_path: Path, edit: Any) -> TestClient:
+    import yaml
+
+    document = yaml.safe_load((REPO / "openapi.yaml").read_text())
+    edit(document)
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(document, sort_keys=False))
+    return TestClient(
+        create_app(Settings(spec_path=spec, fixtures_dir=REPO / "fixtures", count=20, org_count=5))
+    )
+
+
+def test_an_example_is_answered_only_to_an_authenticated_caller(tmp_path: Path) -> None:
+    def add_example(document: dict[str, Any]) -> None:
+        media = document["paths"]["/assistants"]["get"]["responses"]["200"]["content"]["application/json"]
+        media["examples"] = {"empty": {"value": []}}
+
+    with with_spec(tmp_path, add_example) as c:
+        assert c.get("/assistants", headers={"Prefer": "example=empty"}).status_code == 401
+        answered = c.get("/assistants", headers={**DEV, "Prefer": "example=empty"})
+        assert answered.status_code == 200 and answered.json() == []
+        assert c.get("/assistants", headers={**DEV, "Prefer": "dynamic=false"}).json() == []
+
+
+def test_a_mistyped_x_mock_faults_is_one_line_at_start_up(tmp_path: Path) -> None:
+    from mockserver.model.spec import SpecError
+
+    def broken(document: dict[str, Any]) -> None:
+        document["paths"]["/assistants"]["get"]["x-mock-faults"] = {"faults": 503}
+
+    with pytest.raises(SpecError, match="x-mock-faults: faults must be a list"):
+        with_spec(tmp_path, broken)
+
+
+def test_swagger_ui_calls_the_mock_first_and_finds_the_ui_under_a_base_path(tmp_path: Path) -> None:
+    def production(document: dict[str, Any]) -> None:
+        document["servers"] = [{"url": "https://api.example.com/v1"}]
+
+    with with_spec(tmp_path, production) as c:
+        servers = c.get("/v1/openapi.json").json()["servers"]
+        assert [s["url"] for s in servers] == ["/v1", "https://api.example.com/v1"]
+        assert c.get("/", follow_redirects=False).headers["location"] == "/v1/ui/"
+        assert c.get("/v1/assistants?limit=1", headers=DEV).status_code == 200
+
+
+def test_a_2xx_that_is_not_generated_is_refused_not_ignored() -> None:
+    with client() as c:
+        partial = c.get("/assistants", headers={**DEV, "Prefer": "code=206"})
+        assert partial.status_code == 422 and "code=206" in partial.json()["detail"][0]["msg"]
+
+
+def test_browsers_may_send_any_header_and_read_the_journal() -> None:
+    with client() as c:
+        preflight = c.options(
+            "/assistants",
+            headers={
+                **ORIGIN,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization, x-request-id, traceparent",
+            },
+        )
+        assert preflight.status_code == 200
+        journal = c.get("/__mockserver/requests", headers=ORIGIN)
+        assert journal.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert c.get("/__mockserver/requests?status=%C2%B2").status_code == 400
+
+
+def test_pydantic_refuses_what_it_refuses() -> None:
+    with client() as c:
+        assert c.get("/assistants?limit=5.", headers=DEV).status_code == 422
+        assert c.get("/assistants?active_only=%20true", headers=DEV).status_code == 422
+        assert c.get("/assistants?limit=%205%20", headers=DEV).status_code == 200

@@ -56,11 +56,6 @@ MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "e
 CODE_NAMES = ("code", "status", "status_code", "statusCode", "error_code")
 
 
-async def home(_request: Request) -> RedirectResponse:
-    # Relative: a redirect never takes its host from the request's Host header.
-    return RedirectResponse("/ui/", status_code=307)
-
-
 async def healthz(_request: Request) -> JSONResponse:
     """Readiness probe, outside the spec and without authentication."""
     return JSONResponse({"status": "ok"})
@@ -73,6 +68,8 @@ class Plan:
     endpoints: dict[str, Endpoint]
     notes: list[str] = field(default_factory=list)
     directory: Directory | None = None
+    # Where the API, its Swagger UI and its document are served ("" or e.g. "/v1").
+    base_path: str = ""
 
     def lines(self) -> list[str]:
         out = []
@@ -172,7 +169,13 @@ def compile_mock(settings: Settings) -> Mock:
     dataset.build(curated)
     responder = Responder(found, dataset, values, bodies, envelopes, settings.seed, checkers, media, echoed)
     return Mock(
-        document, found, directory, dataset, responder, styles, Plan(found, compiler.notes, directory)
+        document,
+        found,
+        directory,
+        dataset,
+        responder,
+        styles,
+        Plan(found, compiler.notes, directory, base_path(document)),
     )
 
 
@@ -209,15 +212,16 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     except InvalidSpecification as exc:
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
-    if settings.journal_size > 0:
-        app.add_middleware(
-            JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=_journal(mock, settings)
-        )
+    # Outermost CORS, so that the journal and every error carry its headers too.
     if settings.cors_origins.strip():
         app.add_middleware(
             CORSMiddleware,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             **_cors_options(mock, settings.cors_origins),
+        )
+    if settings.journal_size > 0:
+        app.add_middleware(
+            JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=_journal(mock, settings)
         )
     app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
     app.add_middleware(
@@ -236,6 +240,13 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         seed=settings.seed,
     )
     app.add_middleware(
+        SteeringMiddleware,
+        position=MiddlewarePosition.BEFORE_CONTEXT,
+        operations=_steerables(mock, settings),
+        seed=settings.seed,
+        early=False,
+    )
+    app.add_middleware(
         PresentedCredentialsMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
         operations={
@@ -248,15 +259,25 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app.add_middleware(
         RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
     )
+    base = mock.plan.base_path
+    # The mock itself first (relative: the host serving the page), so that "Try it out" calls
+    # the mock and never, unasked, a real host the document names; the document's own after it.
+    own = {"url": base or "/", "description": "This mock (the server this page is served from)"}
     declared = [dict(server) for server in mock.document.get("servers") or [] if isinstance(server, dict)]
     app.add_middleware(
         SpecServersMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
-        path="/openapi.json",
-        servers=declared or [{"url": "/", "description": "The server this document is served from"}],
+        path=f"{base}/openapi.json",
+        servers=[own, *(server for server in declared if server.get("url") != own["url"])],
     )
     app.add_url_rule("/healthz", "healthz", healthz)
-    if "/" not in (mock.document.get("paths") or {}):
+    if "/" not in (mock.document.get("paths") or {}) or base:
+        ui = f"{base}/ui/"
+
+        async def home(_request: Request) -> RedirectResponse:
+            # Relative: a redirect never takes its host from the request's Host header.
+            return RedirectResponse(ui, status_code=307)
+
         app.add_url_rule("/", "home", home)
     return app
 
@@ -273,10 +294,15 @@ def _paths(mock: Mock) -> dict[str, tuple[tuple[str, ...], ErrorStyle]]:
         # Starlette answers HEAD wherever GET is; FastAPI's routes do not (405 there).
         if "GET" in found and "HEAD" not in found and not styles[path].is_fastapi:
             found.append("HEAD")
-    # Connexion serves the API under the path of the first server URL, as clients call it.
-    servers = mock.document.get("servers") or [{}]
-    base = urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/") if isinstance(servers[0], dict) else ""
+    base = base_path(mock.document)
     return {base + path: (tuple(found), styles[path]) for path, found in methods.items()}
+
+
+def base_path(document: dict[str, Any]) -> str:
+    """Connexion serves the API under the path of the first server URL, as clients call it."""
+    servers = document.get("servers") or [{}]
+    first = servers[0] if isinstance(servers[0], dict) else {}
+    return urlsplit(str(first.get("url", "/"))).path.rstrip("/")
 
 
 def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
@@ -296,7 +322,8 @@ def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
     return {
         "allow_origins": allowed,
         "allow_methods": sorted({e.method.upper() for e in mock.endpoints.values()} | {"GET", "HEAD"}),
-        "allow_headers": sorted(headers),
+        # Whatever a preflight asks for (tracing and cache headers too), the declared ones at least.
+        "allow_headers": ["*", *sorted(headers)],
         "expose_headers": sorted(exposed),
         "allow_credentials": True,
         "max_age": 600,

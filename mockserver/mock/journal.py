@@ -25,6 +25,10 @@ JOURNAL_PATH = f"{PREFIX}/requests"
 REDACTED = "[redacted]"
 # Headers that carry credentials whatever the document calls them; the document's own API-key
 # header names are added per app.
+# A value kept in full up to this many bytes (a journal of 1,000 requests stays a few MB).
+MAX_VALUE = 1024
+# Requests that are not the API's: probes and documentation.
+NOT_JOURNALED = ("/healthz", "/ui", "/openapi.json", "/favicon.ico")
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
@@ -55,12 +59,14 @@ class Journal:
         headers = {}
         for raw_name, raw_value in scope.get("headers", ()):
             name = raw_name.decode("latin-1").lower()
-            headers[name] = REDACTED if name in self.secret_headers else raw_value.decode("latin-1")
+            value = raw_value[:MAX_VALUE].decode("latin-1") + ("…" if len(raw_value) > MAX_VALUE else "")
+            headers[name] = REDACTED if name in self.secret_headers else value
         query: dict[str, list[str]] = {}
         for name, value in parse_qsl(
             scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
         ):
-            query.setdefault(name, []).append(REDACTED if name in self.secret_params else value)
+            kept = value[:MAX_VALUE] + ("…" if len(value) > MAX_VALUE else "")
+            query.setdefault(name, []).append(REDACTED if name in self.secret_params else kept)
         with self._lock:
             self._seq += 1
             self._entries.append(
@@ -108,6 +114,9 @@ class JournalMiddleware:
         if scope["path"] == JOURNAL_PATH or scope["path"] == JOURNAL_PATH + "/":
             await self._serve(scope, send)
             return
+        if scope["path"].startswith(NOT_JOURNALED) or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 0
 
@@ -134,7 +143,7 @@ class JournalMiddleware:
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         status = params.get("status")
         limit = params.get("limit")
-        if (status is not None and not status.isdigit()) or (limit is not None and not limit.isdigit()):
+        if any(v is not None and not (v.isascii() and v.isdigit()) for v in (status, limit)):
             await _json(send, 400, {"detail": "status and limit must be integers"})
             return
         found = self.journal.entries(

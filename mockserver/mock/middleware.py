@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,6 +32,7 @@ from mockserver.mock.problems import (
     describe,
     error_body,
     field_error,
+    phrase,
 )
 
 AUTH_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -159,7 +159,7 @@ class MultiPartBodyValidator(FormBodyValidator):
 # from ASCII digits with an optional `.0` fraction; Python's `int()` would also take `٣` (3).
 PYDANTIC_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 PYDANTIC_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
-PYDANTIC_INT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+PYDANTIC_INT = re.compile(r"[+-]?[0-9]+(?:\.0+)?")
 RAW_QUERY = "mockserver.raw_query"
 
 
@@ -190,12 +190,14 @@ class PydanticQueryMiddleware:
 
 
 def _pydantic(kind: str | None, value: str) -> str:
+    # pydantic strips whitespace around an integer, not around a boolean.
     text = value.strip()
     if kind == "boolean":
-        if text.lower() in PYDANTIC_TRUE:
+        if value.lower() in PYDANTIC_TRUE:
             return "true"
-        if text.lower() in PYDANTIC_FALSE:
+        if value.lower() in PYDANTIC_FALSE:
             return "false"
+        return value if value.strip() == value else "not-a-boolean"
     elif kind == "integer":
         if PYDANTIC_INT.fullmatch(text):
             return text.split(".")[0]
@@ -283,7 +285,7 @@ class RoutingErrorsMiddleware:
         _, allowed, style = route
         if scope["method"] == "HEAD" and "HEAD" not in allowed:
             # FastAPI routes GET only (Starlette would answer HEAD): 405, as the service does.
-            payload, media_type = error_body(style, 405, HTTPStatus(405).phrase)
+            payload, media_type = error_body(style, 405, phrase(405))
             await Response(
                 payload, status_code=405, media_type=media_type, headers={"Allow": ", ".join(allowed)}
             )(scope, receive, send)
@@ -344,7 +346,7 @@ class RoutingErrorsMiddleware:
                     return
                 message = {**message, "headers": headers}
             if message["type"] == "http.response.body" and "start" in state:
-                detail = HTTPStatus(state["status"]).phrase
+                detail = phrase(state["status"])
                 body, media_type = error_body(style, state["status"], detail)
                 start = state.pop("start")
                 kept = [

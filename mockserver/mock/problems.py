@@ -114,6 +114,14 @@ def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], 
     return FieldError(location, name, msg, kind, value)
 
 
+def phrase(status: int) -> str:
+    """The reason phrase of a status, also for one Python's `HTTPStatus` does not list (599)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return {4: "Client Error", 5: "Server Error"}.get(status // 100, "Status") + f" {status}"
+
+
 def _dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -128,7 +136,7 @@ def error_body(
     if style.is_problem:
         problem: dict[str, Any] = {
             "type": "about:blank",
-            "title": HTTPStatus(status).phrase,
+            "title": phrase(status),
             "status": status,
             "detail": detail,
         }

@@ -15,7 +15,6 @@ import random
 import re
 import threading
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -23,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.mock.middleware import ParameterProblem
-from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body
+from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body, phrase
 
 # Faults that are not an HTTP status: the connection is cut mid-response, or nothing is answered
 # until the client gives up (a gateway answers 504 after `TIMEOUT_S`).
@@ -58,8 +57,8 @@ def parse_prefer(values: list[str]) -> Prefer:
             if raw:
                 found[name.strip().lower()] = raw.strip().strip('"')
     code = found.get("code")
-    if code is not None and not (code.isdigit() and len(code) == 3 and code.isascii()):
-        raise SteeringError(f"Prefer: code={code} is not an HTTP status code")
+    if code is not None and not (code.isascii() and code.isdigit() and 200 <= int(code) <= 599):
+        raise SteeringError(f"Prefer: code={code} is not an HTTP status code from 200 to 599")
     dynamic = found.get("dynamic")
     if dynamic is not None and dynamic.lower() not in ("true", "false"):
         raise SteeringError(f"Prefer: dynamic={dynamic} must be true or false")
@@ -139,10 +138,15 @@ class Chaos:
         """An operation's `x-mock-faults: {rate: 0.1, faults: [503], latency: 50ms..200ms}`."""
         if not isinstance(value, dict):
             raise SteeringError("x-mock-faults must be a mapping of rate, faults and latency")
-        rate = float(value.get("rate", default.rate))
+        try:
+            rate = float(value.get("rate", default.rate))
+        except (TypeError, ValueError):
+            raise SteeringError(f"x-mock-faults: rate {value.get('rate')!r} is not a number") from None
         if not 0 <= rate <= 1:
             raise SteeringError(f"x-mock-faults: rate {rate} is not between 0 and 1")
         faults = value.get("faults")
+        if faults is not None and not isinstance(faults, list):
+            raise SteeringError(f"x-mock-faults: faults must be a list, such as [503, reset], not {faults!r}")
         latency = value.get("latency")
         return cls(
             latency=Latency.parse(str(latency)) if latency is not None else default.latency,
@@ -183,16 +187,20 @@ class Steerable:
 class SteeringMiddleware:
     """Obeys `Prefer`, and adds the configured latency and faults, per routed operation.
 
-    It sits after routing (the operation is known) and before security: `Prefer: code=401`
-    answers 401 whatever the credentials, while a 2xx preference goes through authentication,
-    tenancy and pagination as any request does.
+    Two of it sit after routing (the operation is known). The `early` one, before security,
+    waits, faults and answers non-2xx codes: `Prefer: code=401` answers 401 whatever the
+    credentials. The other, after security and validation, answers examples, so that a 2xx
+    preference goes through authentication as any request does (and then tenancy and
+    pagination, unless an example is asked for).
     """
 
-    def __init__(self, app: ASGIApp, operations: dict[str, Steerable], seed: int) -> None:
+    def __init__(self, app: ASGIApp, operations: dict[str, Steerable], seed: int, early: bool = True) -> None:
         self.app = app
         self.operations = operations
         self.seed = seed
-        self._seen: dict[str, int] = {}
+        self.early = early
+        # How many times each request (by digest) was seen; bounded in entries and bytes.
+        self._seen: dict[bytes, int] = {}
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -206,6 +214,16 @@ class SteeringMiddleware:
             prefer = parse_prefer(headers.getlist("prefer"))
         except SteeringError as exc:
             raise _prefer_problem(str(exc)) from None
+        if not self.early:
+            example = _example(operation, prefer)
+            if example is _NONE:
+                await self.app(scope, receive, send)
+                return
+            body = json.dumps(example, ensure_ascii=False, separators=(",", ":")).encode()
+            await Response(body, status_code=operation.success, media_type="application/json")(
+                scope, receive, send
+            )
+            return
         delay, fault = 0.0, prefer.fault
         if operation.chaos.active:
             delay, drawn = operation.chaos.draw(self.seed, self._request(scope), self._occurrence(scope))
@@ -220,15 +238,14 @@ class SteeringMiddleware:
         if prefer.code is not None and not 200 <= prefer.code < 300:
             await self._declared(operation, prefer.code, scope, receive, send)
             return
-        if prefer.code is not None and str(prefer.code) not in operation.declared:
-            raise _prefer_problem(_undeclared(operation, f"code={prefer.code}"))
-        example = _example(operation, prefer)
-        if example is not _NONE:
-            body = json.dumps(example, ensure_ascii=False, separators=(",", ":")).encode()
-            await Response(body, status_code=operation.success, media_type="application/json")(
-                scope, receive, send
+        if prefer.code is not None and prefer.code != operation.success:
+            # Only the success response is generated; another 2xx would be silently ignored.
+            raise _prefer_problem(
+                _undeclared(operation, f"code={prefer.code}")
+                if str(prefer.code) not in operation.declared
+                else f"Prefer: code={prefer.code}: the mock generates {operation.success} for "
+                f"{operation.label}, not other 2xx answers"
             )
-            return
         await self.app(scope, receive, send)
 
     def _request(self, scope: Scope) -> str:
@@ -237,7 +254,7 @@ class SteeringMiddleware:
     def _occurrence(self, scope: Scope) -> int:
         """How many identical requests came before this one (so a retry may pass, and a fresh
         server replays the same sequence)."""
-        key = self._request(scope)
+        key = hashlib.blake2b(self._request(scope).encode(), digest_size=16).digest()
         with self._lock:
             if len(self._seen) > 100_000:  # bounded: a long session forgets, then starts over
                 self._seen.clear()
@@ -269,16 +286,17 @@ class SteeringMiddleware:
         send: Send,
         injected: bool = False,
     ) -> None:
-        known = str(code) in operation.declared or f"{str(code)[0]}XX" in operation.declared
+        known = any(key in operation.declared for key in (str(code), f"{str(code)[0]}XX", "default"))
         # Any server may fail: a 5xx is obeyed whether the document declares it or not.
         if not known and not injected and code < 500:
             raise _prefer_problem(_undeclared(operation, f"code={code}"))
         errors: tuple[FieldError, ...] = ()
-        detail = f"{HTTPStatus(code).phrase} (asked for with Prefer)" if not injected else "Injected fault"
+        detail = f"{phrase(code)} (asked for with Prefer)" if not injected else "Injected fault"
         headers = {}
         if code == operation.style.validation_status and operation.sample_parameter is not None:
             location, name = operation.sample_parameter
-            errors = (FieldError(location, name, "Input should be a valid integer", "int_parsing", "abc"),)
+            message = "Input should be a valid integer, unable to parse string as an integer"
+            errors = (FieldError(location, name, message, "int_parsing", "abc"),)
             detail = describe(errors)
         if code == 401:
             headers["WWW-Authenticate"] = "Bearer"
