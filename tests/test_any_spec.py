@@ -378,6 +378,11 @@ def test_a_wrong_credential_is_refused_even_beside_a_right_one(shapes: Any) -> N
     assert shapes.get("/tickets/1/qr", headers={**KEY, "Authorization": "garbage"}).status_code == 401
     wrong_key = shapes.get("/tickets/1/qr", headers={"X-API-Key": "nope", "Authorization": basic})
     assert wrong_key.status_code == 401
+    # One challenge per scheme the operation accepts (RFC 9110 §11.6.1), not a bearer it has not.
+    assert (
+        wrong_key.headers["www-authenticate"]
+        == 'ApiKey in="header", name="X-API-Key", Basic realm="mockserver"'
+    )
     # The declared error body, generated from its schema: `detail` is a string here.
     assert wrong_key.json()["status"] == 401 and isinstance(wrong_key.json()["detail"], str)
 

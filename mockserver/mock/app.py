@@ -24,6 +24,7 @@ from mockserver.mock.auth import (
     DEV_CREDENTIALS,
     PresentedCredentialsMiddleware,
     alternative_schemes,
+    challenge,
     security_map,
 )
 from mockserver.mock.connexion_view import for_connexion
@@ -223,7 +224,12 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         app.add_middleware(
             JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=_journal(mock, settings)
         )
-    app.add_middleware(ErrorShapeMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, styles=mock.styles)
+    app.add_middleware(
+        ErrorShapeMiddleware,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        styles=mock.styles,
+        challenges={op_id: challenge(mock.document, e.security) for op_id, e in mock.endpoints.items()},
+    )
     app.add_middleware(
         PydanticQueryMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,

@@ -165,3 +165,22 @@ def alternative_schemes(
     declared = (document.get("components") or {}).get("securitySchemes") or {}
     names = dict.fromkeys(name for requirement in security for name in requirement)
     return tuple(declared[name] for name in names if isinstance(declared.get(name), dict))
+
+
+def challenge(document: dict[str, Any], security: tuple[dict[str, list[str]], ...]) -> str:
+    """The WWW-Authenticate value of an operation's 401: one challenge per scheme it accepts
+    (RFC 9110 §11.6.1). An API key has no registered scheme; it is named as one, with where it goes."""
+    declared = (document.get("components") or {}).get("securitySchemes") or {}
+    found: list[str] = []
+    for requirement in security:
+        for name in requirement:
+            found_scheme = declared.get(name)
+            scheme: dict[str, Any] = found_scheme if isinstance(found_scheme, dict) else {}
+            kind, word = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+            if kind == "http" and word == "basic":
+                found.append('Basic realm="mockserver"')
+            elif kind == "apiKey":
+                found.append(f'ApiKey in="{scheme.get("in")}", name="{scheme.get("name")}"')
+            elif kind in ("http", "oauth2", "openIdConnect"):
+                found.append("Bearer")
+    return ", ".join(dict.fromkeys(found)) or "Bearer"

@@ -35,8 +35,6 @@ from mockserver.mock.problems import (
     phrase,
 )
 
-AUTH_CHALLENGE = {"WWW-Authenticate": "Bearer"}
-
 
 class ParameterProblem(BadRequestProblem):  # type: ignore[misc]
     """Invalid request parameters, with one `FieldError` each."""
@@ -212,9 +210,13 @@ class ErrorShapeMiddleware:
     It sits after routing, so the operation is known from the routing scope extension.
     """
 
-    def __init__(self, app: ASGIApp, styles: dict[str, ErrorStyle]) -> None:
+    def __init__(
+        self, app: ASGIApp, styles: dict[str, ErrorStyle], challenges: dict[str, str] | None = None
+    ) -> None:
         self.app = app
         self.styles = styles
+        # Per operation, the WWW-Authenticate challenge its security schemes call for.
+        self.challenges = challenges or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -224,19 +226,24 @@ class ErrorShapeMiddleware:
             await self.app(scope, receive, send)
         except ProblemException as exc:
             routing = scope.get("extensions", {}).get("connexion_routing", {})
-            style = self.styles.get(routing.get("operation_id") or "", DEFAULT_STYLE)
+            operation = routing.get("operation_id") or ""
+            style = self.styles.get(operation, DEFAULT_STYLE)
             authorization = Headers(scope=scope).get("authorization")
-            await self._render(style, exc, authorization)(scope, receive, send)
+            challenge = self.challenges.get(operation, "Bearer")
+            await self._render(style, exc, authorization, challenge)(scope, receive, send)
 
     @staticmethod
-    def _render(style: ErrorStyle, exc: ProblemException, authorization: str | None = None) -> Response:
+    def _render(
+        style: ErrorStyle, exc: ProblemException, authorization: str | None = None, challenge: str = "Bearer"
+    ) -> Response:
         status, headers = exc.status, dict(exc.headers or {})
         errors: tuple[FieldError, ...] = ()
         detail = str(exc.detail or exc.title)
         if isinstance(exc, ParameterProblem):
             status, errors = style.validation_status, exc.errors
         elif status == 401:
-            headers.update(AUTH_CHALLENGE)
+            # RFC 9110 §11.6.1: a 401 names at least one way to authenticate.
+            headers["WWW-Authenticate"] = challenge
             if style.is_fastapi:
                 # FastAPI's HTTPBearer words: no header, no scheme or no credentials is "Not
                 # authenticated"; another scheme, or a token the service does not know, is not valid.
