@@ -24,6 +24,7 @@ from mockserver.mock.auth import (
     DEV_CREDENTIALS,
     PresentedCredentialsMiddleware,
     alternative_schemes,
+    api_key_names,
     challenge,
     security_map,
 )
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         styles=mock.styles,
         challenges={op_id: challenge(mock.document, e.security) for op_id, e in mock.endpoints.items()},
     )
+    steerables = _steerables(mock, settings)
     app.add_middleware(
         PydanticQueryMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
@@ -242,13 +244,13 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app.add_middleware(
         SteeringMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
-        operations=_steerables(mock, settings),
+        operations=steerables,
         seed=settings.seed,
     )
     app.add_middleware(
         SteeringMiddleware,
         position=MiddlewarePosition.BEFORE_CONTEXT,
-        operations=_steerables(mock, settings),
+        operations=steerables,
         seed=settings.seed,
         early=False,
     )
@@ -314,11 +316,7 @@ def base_path(document: dict[str, Any]) -> str:
 def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
     """A browser may call every method the document declares, with its credentials, its header
     parameters and `Prefer`, and read the headers its responses declare."""
-    schemes = (mock.document.get("components") or {}).get("securitySchemes") or {}
-    headers = {"Authorization", "Content-Type", "Accept", "Prefer"}
-    headers |= {
-        str(s.get("name")) for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"
-    }
+    headers = {"Authorization", "Content-Type", "Accept", "Prefer", *api_key_names(mock.document, "header")}
     exposed = {"WWW-Authenticate", "Allow", "Retry-After"}
     for endpoint in mock.endpoints.values():
         headers |= {name for location, name in endpoint.parameters if location == "header"}
@@ -346,12 +344,10 @@ def _scalar_query_kinds(document: dict[str, Any], endpoint: Endpoint) -> dict[st
 
 
 def _journal(mock: Mock, settings: Settings) -> Journal:
-    schemes = (mock.document.get("components") or {}).get("securitySchemes") or {}
-    keys = [s for s in schemes.values() if isinstance(s, dict) and s.get("type") == "apiKey"]
     return Journal(
         settings.journal_size,
-        secret_headers=[str(s.get("name")) for s in keys if s.get("in") == "header"],
-        secret_params=[str(s.get("name")) for s in keys if s.get("in") == "query"],
+        secret_headers=api_key_names(mock.document, "header"),
+        secret_params=api_key_names(mock.document, "query"),
     )
 
 
@@ -389,6 +385,7 @@ def _steerables(mock: Mock, settings: Settings) -> dict[str, Steerable]:
             style=mock.styles[op_id],
             chaos=chaos,
             sample_parameter=query,
+            challenge=challenge(mock.document, endpoint.security),
         )
     return found
 

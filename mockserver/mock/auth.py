@@ -162,20 +162,31 @@ def alternative_schemes(
     """The schemes named by an operation's security alternatives, when there are several."""
     if len(security) < 2:
         return ()
-    declared = (document.get("components") or {}).get("securitySchemes") or {}
+    declared = declared_schemes(document)
     names = dict.fromkeys(name for requirement in security for name in requirement)
-    return tuple(declared[name] for name in names if isinstance(declared.get(name), dict))
+    return tuple(declared[name] for name in names if name in declared)
+
+
+def declared_schemes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The document's security schemes by name (only well-formed ones)."""
+    found = (document.get("components") or {}).get("securitySchemes") or {}
+    return {name: scheme for name, scheme in found.items() if isinstance(scheme, dict)}
+
+
+def api_key_names(document: dict[str, Any], where: str) -> list[str]:
+    """Names of the API-key credentials sent in `where` (header, query, cookie)."""
+    schemes = declared_schemes(document).values()
+    return [str(s.get("name")) for s in schemes if s.get("type") == "apiKey" and s.get("in") == where]
 
 
 def challenge(document: dict[str, Any], security: tuple[dict[str, list[str]], ...]) -> str:
     """The WWW-Authenticate value of an operation's 401: one challenge per scheme it accepts
     (RFC 9110 §11.6.1). An API key has no registered scheme; it is named as one, with where it goes."""
-    declared = (document.get("components") or {}).get("securitySchemes") or {}
+    declared = declared_schemes(document)
     found: list[str] = []
     for requirement in security:
         for name in requirement:
-            found_scheme = declared.get(name)
-            scheme: dict[str, Any] = found_scheme if isinstance(found_scheme, dict) else {}
+            scheme = declared.get(name, {})
             kind, word = scheme.get("type"), str(scheme.get("scheme", "")).lower()
             if kind == "http" and word == "basic":
                 found.append('Basic realm="mockserver"')

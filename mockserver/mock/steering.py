@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.mock.middleware import ParameterProblem
-from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body, phrase
+from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body, field_error, phrase
 
 # Faults that are not an HTTP status: the connection is cut mid-response, or nothing is answered
 # until the client gives up (a gateway answers 504 after `TIMEOUT_S`).
@@ -182,6 +182,8 @@ class Steerable:
     chaos: Chaos
     # A parameter to name in a realistic validation error (`Prefer: code=422`).
     sample_parameter: tuple[str, str] | None = None
+    # What its 401 names in WWW-Authenticate.
+    challenge: str = "Bearer"
 
 
 class SteeringMiddleware:
@@ -294,12 +296,12 @@ class SteeringMiddleware:
         detail = f"{phrase(code)} (asked for with Prefer)" if not injected else "Injected fault"
         headers = {}
         if code == operation.style.validation_status and operation.sample_parameter is not None:
+            # A missing parameter reads true of any parameter, whatever its type.
             location, name = operation.sample_parameter
-            message = "Input should be a valid integer, unable to parse string as an integer"
-            errors = (FieldError(location, name, message, "int_parsing", "abc"),)
+            errors = (field_error(location, name, "required", {}, None),)
             detail = describe(errors)
         if code == 401:
-            headers["WWW-Authenticate"] = "Bearer"
+            headers["WWW-Authenticate"] = operation.challenge
             detail = "Not authenticated"
         if code in (429, 503):
             headers["Retry-After"] = "1"
