@@ -430,3 +430,10 @@ def test_pydantic_refuses_what_it_refuses() -> None:
         assert c.get("/assistants?limit=5.", headers=DEV).status_code == 422
         assert c.get("/assistants?active_only=%20true", headers=DEV).status_code == 422
         assert c.get("/assistants?limit=%205%20", headers=DEV).status_code == 200
+
+
+def test_a_query_that_needs_no_rewriting_and_one_with_encoded_names_read_alike() -> None:
+    with client() as c:
+        plain = c.get("/assistants?active_only=true&limit=3", headers=DEV).content
+        assert c.get("/assistants?active%5Fonly=1&limit=3", headers=DEV).content == plain
+        assert c.get("/assistants?active_only=1&limit=3", headers=DEV).content == plain

@@ -44,6 +44,11 @@ class Entry:
     duration_ms: float
 
 
+# A request as recorded: seq, time, method, path, query string, raw headers, status, seconds.
+Raw = tuple[int, float, str, str, bytes, Any, int, float]
+TRUNCATED = "…".encode()
+
+
 class Journal:
     """The last `size` requests, safe across threads."""
 
@@ -51,36 +56,42 @@ class Journal:
         self.size = size
         self.secret_headers = CREDENTIAL_HEADERS | {h.lower() for h in secret_headers}
         self.secret_params = frozenset(secret_params)
-        self._entries: deque[Entry] = deque(maxlen=max(size, 1))
+        self._entries: deque[Raw] = deque(maxlen=max(size, 1))
         self._lock = threading.Lock()
         self._seq = 0
 
     def record(self, scope: Scope, status: int, started: float) -> None:
-        headers = {}
-        for raw_name, raw_value in scope.get("headers", ()):
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value[:MAX_VALUE].decode("latin-1") + ("…" if len(raw_value) > MAX_VALUE else "")
-            headers[name] = REDACTED if name in self.secret_headers else value
-        query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(
-            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-        ):
-            kept = value[:MAX_VALUE] + ("…" if len(value) > MAX_VALUE else "")
-            query.setdefault(name, []).append(REDACTED if name in self.secret_params else kept)
+        # On the request's path: kept as received, decoded and redacted only when read.
+        headers = scope.get("headers", ())
+        if any(len(value) > MAX_VALUE for _, value in headers):
+            headers = [(name, value[:MAX_VALUE] + TRUNCATED) for name, value in headers]
+        duration = time.perf_counter() - started
         with self._lock:
             self._seq += 1
             self._entries.append(
-                Entry(
-                    seq=self._seq,
-                    time=time.time(),
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=query,
-                    headers=headers,
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                (
+                    self._seq,
+                    time.time(),
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b"")[: MAX_VALUE * 4],
+                    headers,
+                    status,
+                    duration,
                 )
             )
+
+    def _entry(self, raw: Raw) -> Entry:
+        seq, at, method, path, query_string, raw_headers, status, duration = raw
+        headers = {}
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            headers[name] = REDACTED if name in self.secret_headers else raw_value.decode("latin-1")
+        query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            kept = value[:MAX_VALUE] + ("…" if len(value) > MAX_VALUE else "")
+            query.setdefault(name, []).append(REDACTED if name in self.secret_params else kept)
+        return Entry(seq, at, method, path, query, headers, status, round(duration * 1000, 3))
 
     def entries(
         self, method: str | None = None, path: str | None = None, status: int | None = None
@@ -88,11 +99,11 @@ class Journal:
         with self._lock:
             found = list(self._entries)
         return [
-            e
-            for e in found
-            if (method is None or e.method == method.upper())
-            and (path is None or fnmatch.fnmatchcase(e.path, path))
-            and (status is None or e.status == status)
+            self._entry(raw)
+            for raw in found
+            if (method is None or raw[2] == method.upper())
+            and (path is None or fnmatch.fnmatchcase(raw[3], path))
+            and (status is None or raw[6] == status)
         ]
 
     def clear(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.json_schema import Draft4RequestValidator
@@ -173,18 +173,35 @@ class PydanticQueryMiddleware:
         self.app = app
         # Per operation: query parameter name -> "boolean" or "integer".
         self.kinds = kinds
+        # Per operation, the queries with nothing to rewrite (most requests): booleans spelled
+        # `true`/`false`, integers plain digits, any other parameter as sent.
+        self.canonical = {op: _canonical(found) for op, found in kinds.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routing = scope.get("extensions", {}).get("connexion_routing", {}) if scope["type"] == "http" else {}
-        kinds = self.kinds.get(routing.get("operation_id") or "")
+        operation = routing.get("operation_id") or ""
+        kinds = self.kinds.get(operation)
         query = scope.get("query_string", b"") if kinds else b""
-        if kinds and query:
+        plain = b"%" not in query and b"+" not in query  # an encoded name or value is read in full
+        if kinds and query and not (plain and self.canonical[operation].fullmatch(query)):
             pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
             read = [(name, _pydantic(kinds.get(name), value)) for name, value in pairs]
             if read != pairs:
                 extensions = {**scope.get("extensions", {}), RAW_QUERY: query}
                 scope = {**scope, "query_string": urlencode(read).encode("latin-1"), "extensions": extensions}
         await self.app(scope, receive, send)
+
+
+def _canonical(kinds: dict[str, str]) -> re.Pattern[bytes]:
+    def names(kind: str) -> bytes:
+        return b"|".join(re.escape(quote(n).encode()) for n, k in kinds.items() if k == kind) or b"(?!)"
+
+    booleans, integers = names("boolean"), names("integer")
+    pair = (
+        rb"(?:(?:" + booleans + rb")=(?:true|false)|(?:" + integers + rb")=[0-9]+"
+        rb"|(?!(?:" + booleans + rb"|" + integers + rb")=)[^&]*)"
+    )
+    return re.compile(rb"(?:" + pair + rb"(?:&|$))+")
 
 
 def _pydantic(kind: str | None, value: str) -> str:

@@ -17,7 +17,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -211,9 +210,13 @@ class SteeringMiddleware:
         if operation is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        # ASGI header names are lower-case; most requests prefer nothing and fault nothing.
+        asked = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
+        if not asked and not (self.early and operation.chaos.active):
+            await self.app(scope, receive, send)
+            return
         try:
-            prefer = parse_prefer(headers.getlist("prefer"))
+            prefer = parse_prefer(asked)
         except SteeringError as exc:
             raise _prefer_problem(str(exc)) from None
         if not self.early:
