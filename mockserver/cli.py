@@ -23,6 +23,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 
 from mockserver import arguments  # noqa: E402
 from mockserver.contract.outcome import EXIT_SIGINT, REPORT_FORMATS  # noqa: E402
+from mockserver.contract.sweep import DEFAULT_WINDOW  # noqa: E402
 from mockserver.mock.app import Plan, compile_mock, create_app, freeze_heap, in_process_target  # noqa: E402
 from mockserver.mock.fixtures import (  # noqa: E402
     FixtureError,
@@ -361,6 +362,14 @@ def _target_options(func: Any) -> Any:
                 help="The token's organization id, for the tenant check.",
             ),
             click.option(
+                "--window",
+                default=DEFAULT_WINDOW,
+                show_default=True,
+                type=click.IntRange(1, 100_000),
+                help="Items of each list the whole-list checks compare (page sizes, filters, one "
+                "record per id): about window/7 requests per operation, once per run.",
+            ),
+            click.option(
                 "--workers",
                 default=1,
                 show_default=True,
@@ -569,6 +578,7 @@ def contract(
     org_id: str | None,
     caller_user_id: int | None,
     caller_organization_id: int | None,
+    window: int,
     workers: int,
     rate_limit: str | None,
     timeout: float,
@@ -589,6 +599,7 @@ def contract(
     _writable(report_dir)
     options = RunOptions(
         **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        window=window,
         max_examples=max_examples,
         seed=seed,
         workers=workers,
@@ -638,6 +649,7 @@ def fuzz(
     org_id: str | None,
     caller_user_id: int | None,
     caller_organization_id: int | None,
+    window: int,
     workers: int,
     rate_limit: str | None,
     timeout: float,
@@ -661,6 +673,7 @@ def fuzz(
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
         **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        window=window,
         max_examples=max_examples or 1_000_000,
         seed=seed,
         workers=workers,

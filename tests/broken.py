@@ -33,15 +33,29 @@ class Fault:
     # Headers left out of every answer, and the 200 body's bytes rewritten.
     drop_headers: tuple[str, ...] = ()
     raw: Callable[[bytes], bytes] | None = None
+    # The 200 page rewritten knowing the query the client sent.
+    page: Callable[[dict[str, str], Any], Any] | None = None
+    # A page number past the last page answers the last page instead of an empty one.
+    clamp_to_last_page: bool = False
+    # Whole-list faults in the organization path:
+    # - the path's organization is ignored, the deployment's own organization is served;
+    own_org_for_any_slug: bool = False
+    # - the caller's membership is not checked (the token of a member is used instead);
+    members: tuple[tuple[str, str], ...] = ()
+    # - these existing organizations answer the caller who is not in them 403, not 404.
+    forbidden_orgs: tuple[str, ...] = ()
+    # Only the mock's identities can express this fault.
+    mock_only: bool = False
 
 
 class Faulty:
     """ASGI wrapper that injects one `Fault` into an otherwise correct app."""
 
-    def __init__(self, app: ASGIApp, fault: Fault, token: str = "dev-token") -> None:
+    def __init__(self, app: ASGIApp, fault: Fault, token: str = "dev-token", org: str = "org_demo") -> None:
         self.app = app
         self.fault = fault
         self.token = token
+        self.org = org
         self.counter = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,6 +63,12 @@ class Faulty:
             await self.app(scope, receive, send)
             return
         fault = self.fault
+        sent = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        slug = scope["path"].split("/")[2] if scope["path"].startswith("/orgs/") else None
+        if slug is not None and fault.own_org_for_any_slug:
+            scope = _with_path(scope, f"/orgs/{self.org}/assistants")
+        if slug is not None and dict(fault.members).get(slug):
+            scope = _with_header(scope, b"authorization", f"Bearer {dict(fault.members)[slug]}".encode())
         if fault.skip_auth:
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
             bearer = f"Bearer {self.token}".encode()
@@ -68,6 +88,17 @@ class Faulty:
         await self.app(scope, receive, capture)
         body = b"".join(chunks)
         status = started["status"]
+        page = int(sent.get("page", "1")) if sent.get("page", "1").isdigit() else 1
+        while fault.clamp_to_last_page and status == 200 and body == b"[]" and page > 1:
+            page -= 1
+            started.clear()
+            chunks.clear()
+            query = urlencode({**sent, "page": str(page)}).encode()
+            await self.app({**scope, "query_string": query}, _no_body, capture)
+            body, status = b"".join(chunks), started["status"]
+        if status == 404 and slug in fault.forbidden_orgs:
+            status = 403
+            body = json.dumps({"type": "about:blank", "title": "Forbidden", "status": 403}).encode()
         dropped = {b"content-length", *(h.encode() for h in fault.drop_headers)}
         headers = [(k, v) for k, v in started["headers"] if k.lower() not in dropped]
         if status == 200:
@@ -75,6 +106,8 @@ class Faulty:
                 body = fault.raw(body)
             if fault.body is not None:
                 body = json.dumps(fault.body(json.loads(body))).encode()
+            if fault.page is not None:
+                body = json.dumps(fault.page(sent, json.loads(body))).encode()
             if fault.status is not None:
                 status = fault.status
             if fault.content_type is not None:
@@ -83,6 +116,22 @@ class Faulty:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _with_path(scope: Scope, path: str) -> Scope:
+    return {**scope, "path": path, "raw_path": path.encode()}
+
+
+def _with_header(scope: Scope, name: bytes, value: bytes) -> Scope:
+    return {**scope, "headers": [*[(k, v) for k, v in scope["headers"] if k.lower() != name], (name, value)]}
+
+
+def _cap(name: str, most: int) -> Callable[[Query], Query]:
+    return lambda q: [(k, str(min(int(v), most)) if k == name and v.isdigit() else v) for k, v in q]
 
 
 def _bump(name: str, by: int) -> Callable[[Query], Query]:
@@ -150,6 +199,64 @@ def _clamp_invalid(q: Query) -> Query:
     return out
 
 
+def _filtered_after_paging(query: Query) -> Query:
+    # The database page is cut first; the handler then filters it in Python.
+    return [(k, v) for k, v in query if k != "active_only"]
+
+
+def _keep_active(sent: dict[str, str], items: Any) -> Any:
+    return [i for i in items if i["is_active"]] if sent.get("active_only") == "true" else items
+
+
+def _false_means_inactive(sent: dict[str, str], items: Any) -> Any:
+    # `WHERE is_active = :active_only` whenever the parameter is given.
+    return [i for i in items if not i["is_active"]] if sent.get("active_only") == "false" else items
+
+
+def _last_filter_wins(query: Query) -> Query:
+    # `if created_by_me: ... elif active_only: ...`: two filters, one applied.
+    sent = dict(query)
+    if sent.get("active_only") == "true" and sent.get("created_by_me") == "true":
+        return [(k, v) for k, v in query if k != "active_only"]
+    return query
+
+
+def _filtered_by_name(sent: dict[str, str], items: Any) -> Any:
+    # The filtered branch's query lost its ORDER BY; the index on name decides.
+    filtered = sent.get("active_only") == "true" or sent.get("created_by_me") == "true"
+    return sorted(items, key=lambda i: i["name"]) if filtered else items
+
+
+def _big_pages_unordered(sent: dict[str, str], items: Any) -> Any:
+    # No ORDER BY: past some LIMIT the database picks another plan and another order.
+    return sorted(items, key=lambda i: i["name"]) if int(sent.get("limit", "100")) > 100 else items
+
+
+def _big_pages_summarised(sent: dict[str, str], items: Any) -> Any:
+    # Big pages skip loading the settings relation (a "summary" query) but keep the same model.
+    if int(sent.get("limit", "100")) > 100:
+        for item in items:
+            item.pop("llm_settings", None)
+    return items
+
+
+class _TouchedOnRead:
+    """The list endpoint updates `updated_at` of what it reads (an ORM `onupdate` fired by a
+    "last viewed" write): each read moves every timestamp on."""
+
+    def __init__(self) -> None:
+        self.reads = itertools.count(1)
+
+    def __call__(self, sent: dict[str, str], items: Any) -> Any:
+        from datetime import datetime, timedelta
+
+        later = timedelta(seconds=next(self.reads))
+        for item in items:
+            stamp = datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00")) + later
+            item["updated_at"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return items
+
+
 FAULTS: dict[str, Fault] = {
     # Domain checks: what the parameters and the data model mean.
     "limit_plus_five": Fault("page_size_within_limit", query=_bump("limit", 5)),
@@ -163,6 +270,30 @@ FAULTS: dict[str, Fault] = {
     "drifting_answers": Fault("repeatable_reads", body=_Drifting()),
     "updated_before_created": Fault("timestamps_ordered", body=_second_item(_time_travel)),
     "duplicate_ids": Fault("unique_ids", body=lambda items: items + items[:1]),
+    # Whole lists: every rule broken in each direction, as list endpoints ship it.
+    # pages_agree: a page cut below the size the contract allows; a page past the end that
+    # repeats the last one; big pages in another order.
+    "page_size_capped": Fault("pages_agree", query=_cap("limit", 100)),
+    "past_end_repeats_last_page": Fault("pages_agree", clamp_to_last_page=True),
+    "big_pages_unordered": Fault("pages_agree", page=_big_pages_unordered),
+    # filters_exact: a filter applied after paging (matching items missing); `false` read as
+    # "inactive only"; two filters of which one is applied; a filtered list in another order.
+    "filter_after_paging": Fault("filters_exact", query=_filtered_after_paging, page=_keep_active),
+    "false_means_inactive": Fault("filters_exact", page=_false_means_inactive),
+    "last_filter_wins": Fault("filters_exact", query=_last_filter_wins),
+    "filtered_order_lost": Fault("filters_exact", page=_filtered_by_name),
+    # records_consistent: one id, two records on pages of two sizes; `updated_at` moved by reads.
+    "big_pages_summarised": Fault("records_consistent", page=_big_pages_summarised),
+    "updated_at_touched_on_read": Fault("records_consistent", page=_TouchedOnRead()),
+    # tenant_isolated: another organization's data served (membership unchecked, or the path's
+    # organization ignored); a non-member told the organization exists (403, not the 404).
+    "membership_unchecked": Fault(
+        "tenant_isolated", members=(("org_globex", "other-org-token"),), mock_only=True
+    ),
+    "org_from_token_not_path": Fault("tenant_isolated", own_org_for_any_slug=True),
+    "forbidden_not_hidden": Fault(
+        "tenant_isolated", forbidden_orgs=("org_demo", "org_globex", "acme", "globex")
+    ),
     # HTTP's own rules: a FastAPI before 0.122, or an auth dependency raising a bare 401; a
     # handler that returns `str(records)` with a JSON content type.
     "no_auth_challenge": Fault("http_semantics", drop_headers=("www-authenticate",)),
@@ -174,6 +305,25 @@ FAULTS: dict[str, Fault] = {
     "wrong_content_type": Fault("content_type_conformance", content_type="text/plain"),
     "undeclared_status": Fault("status_code_conformance", status=203),
     "accepts_invalid_input": Fault("negative_data_rejection", query=_clamp_invalid),
+}
+
+
+def _lagging_index(sent: dict[str, str], items: Any) -> Any:
+    """The list is read from a search index that lags the database by an hour; reading one
+    record by id goes to the database."""
+    from datetime import datetime, timedelta
+
+    for item in items:
+        updated = datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00"))
+        created = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
+        if updated - created > timedelta(hours=1):
+            item["updated_at"] = (updated - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return items
+
+
+# Faults that need a spec whose list has a detail operation (`GET .../assistants/{id}`).
+DETAIL_FAULTS: dict[str, Fault] = {
+    "list_from_lagging_index": Fault("records_consistent", page=_lagging_index),
 }
 
 

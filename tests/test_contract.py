@@ -8,6 +8,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,10 +17,14 @@ from mockserver.cli import main
 from mockserver.contract.hooks import DOMAIN_CHECKS
 from mockserver.contract.outcome import REDACTED, redact
 from mockserver.contract.runner import run
+from mockserver.contract.sweep import SWEEP_CHECKS
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
-from tests.broken import FAULTS, Faulty, broken_app
-from tests.conftest import MOCK_IDENTITY, run_options, shared_mock
+from tests.broken import DETAIL_FAULTS, FAULTS, Faulty, broken_app
+from tests.conftest import MOCK_IDENTITY, REPO, run_options, shared_mock
+from tests.fastapi_deployment import CALLER as FASTAPI_CALLER
+from tests.fastapi_deployment import TOKEN as FASTAPI_TOKEN
+from tests.fastapi_deployment import app as fastapi_app
 from tests.reference_deployment import TOKEN, reference_app
 from tests.test_processes import server
 
@@ -36,9 +41,9 @@ def test_an_independent_deployment_conforms() -> None:
     assert outcome.exit_code == 0, outcome.findings
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
+@pytest.mark.parametrize("name", sorted(name for name, fault in FAULTS.items() if not fault.mock_only))
 def test_one_fault_in_an_independent_deployment_is_caught(name: str) -> None:
-    app = Faulty(reference_app(), FAULTS[name], token=TOKEN)
+    app = Faulty(reference_app(), FAULTS[name], token=TOKEN, org="acme")
     outcome = run(run_options(app=app, token=TOKEN, org_id="acme", max_examples=8))
     assert outcome.exit_code == 1
     assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
@@ -46,6 +51,110 @@ def test_one_fault_in_an_independent_deployment_is_caught(name: str) -> None:
 
 def test_every_domain_check_has_a_broken_deployment() -> None:
     assert set(DOMAIN_CHECKS) <= {fault.expected_check for fault in FAULTS.values()}
+
+
+def test_every_whole_list_rule_is_broken_in_each_direction() -> None:
+    # Pages: too short / too long; filters: too few / too many / reordered; records: across
+    # pages / across reads; tenants: data served / existence told.
+    for check in SWEEP_CHECKS:
+        assert len([f for f in FAULTS.values() if f.expected_check == check]) >= 2, check
+
+
+# The faults a `GET /assistants` alone can ship (no organization path).
+LIST_FAULTS = sorted(
+    name
+    for name, fault in FAULTS.items()
+    if fault.expected_check in SWEEP_CHECKS
+    and fault.expected_check != "tenant_isolated"
+    and not fault.clamp_to_last_page
+)
+
+
+def test_a_fastapi_and_sqlalchemy_deployment_conforms() -> None:
+    # The default profile, as a CI job would first run it: no caller ids given.
+    outcome = run(run_options(app=fastapi_app, token=FASTAPI_TOKEN, include_operations=("list_assistants",)))
+    assert outcome.exit_code == 0, outcome.findings
+    judged = outcome.operations["GET /assistants"]
+    assert all(judged[name].passed == 1 for name in ("pages_agree", "filters_exact", "records_consistent"))
+
+
+@pytest.mark.parametrize("name", LIST_FAULTS)
+def test_one_fault_in_the_fastapi_deployment_is_caught(name: str) -> None:
+    app = Faulty(fastapi_app, FAULTS[name], token=FASTAPI_TOKEN)
+    options = run_options(
+        app=app, token=FASTAPI_TOKEN, caller=FASTAPI_CALLER, include_operations=("list_assistants",)
+    )
+    outcome = run(options)
+    assert outcome.exit_code == 1
+    assert FAULTS[name].expected_check in {f.check for f in outcome.findings}
+
+
+def test_a_whole_list_finding_shows_every_request_it_compared() -> None:
+    outcome = run(run_options(app=broken_app("page_size_capped"), checks=("pages_agree",)))
+    (finding,) = outcome.findings
+    assert finding.title == "A short page was not the last"
+    first, after = finding.compared
+    assert "limit=1000" in first and "-> 200, 100 ids" in first
+    assert "skip=100" in after and "-> 200, 100 ids" in after
+
+
+@pytest.fixture(scope="module")
+def spec_with_detail(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """openapi.yaml with `GET /orgs/{org_id}/assistants/{assistant_id}` added, as an API owner
+    adds a detail operation to a list."""
+    import yaml
+
+    document = yaml.safe_load((REPO / "openapi.yaml").read_text())
+    listing = document["paths"]["/orgs/{org_id}/assistants"]["get"]
+    identifier = {"name": "assistant_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    assistant = {"application/json": {"schema": {"$ref": "#/components/schemas/Assistant"}}}
+    document["paths"]["/orgs/{org_id}/assistants/{assistant_id}"] = {
+        "get": {
+            "operationId": "get_org_assistant",
+            "parameters": [listing["parameters"][0], identifier],
+            "responses": {
+                "200": {"description": "The assistant.", "content": assistant},
+                "401": listing["responses"]["401"],
+                "404": listing["responses"]["404"],
+            },
+        }
+    }
+    path = tmp_path_factory.mktemp("spec") / "with-detail.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_a_list_and_its_detail_operation_agree(spec_with_detail: Path) -> None:
+    app = create_app(Settings(spec_path=spec_with_detail))
+    outcome = run(run_options(app=app, spec_path=spec_with_detail, checks=("records_consistent",)))
+    assert outcome.exit_code == 0, outcome.findings
+    broken = Faulty(app, DETAIL_FAULTS["list_from_lagging_index"])
+    outcome = run(run_options(app=broken, spec_path=spec_with_detail, checks=("records_consistent",)))
+    assert outcome.exit_code == 1
+    (finding,) = outcome.findings
+    assert finding.title == "List and detail disagree" and "/updated_at" in finding.message
+    assert finding.compared[1].endswith("/orgs/org_demo/assistants/ast_frontdesk0000000001\n  -> 200")
+
+
+def test_the_window_bounds_the_whole_list_requests() -> None:
+    sent: list[str] = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            sent.append(scope["query_string"].decode())
+        await shared_mock()(scope, receive, send)
+
+    def requests(window: int) -> int:
+        sent.clear()
+        options = run_options(
+            app=counting, window=window, checks=("pages_agree",), include_operations=("list_assistants",)
+        )
+        assert run(options).exit_code == 0
+        return sum("limit=7&" in q or q.endswith("limit=7") for q in sent)
+
+    # The smallest walked page size is 7: a window of 200 items takes 29 pages, one of 21 three.
+    assert requests(200) == 29
+    assert requests(21) == 3
 
 
 def test_the_mock_conforms_in_the_default_profile() -> None:

@@ -5,7 +5,7 @@ Importing this module registers them, so they run wherever Schemathesis does:
 tests that call `case.call_and_validate()`.
 
 The caller's identity is unknown to a generic run; where it matters (`$caller.user_id`) the
-checks demand consistency instead, unless the run binds it to its schema with `bind_caller`
+checks demand consistency instead, unless the run binds it to its schema with `bind_run`
 (`mockserver contract --caller-user-id`).
 
 Extra requests (the next page, a repeat) are derived cases sent with `Case.call`, Schemathesis'
@@ -14,7 +14,10 @@ public API, so they take the run's transport, headers and timeout.
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,9 @@ from schemathesis.core.failures import Failure
 
 from mockserver.contract import checks
 from mockserver.contract.outcome import reproducible
+from mockserver.contract.sweep import DEFAULT_WINDOW, SWEEP_CHECKS, Answer, Request, Sweep, SweepViolation
 from mockserver.model import rules
+from mockserver.model.endpoints import endpoints
 from mockserver.model.spec import Operation, Spec, spec_from_document
 
 Case = _Case[Any]
@@ -39,29 +44,57 @@ DOMAIN_CHECKS: tuple[str, ...] = (
     "repeatable_reads",
     "timestamps_ordered",
     "unique_ids",
+    *SWEEP_CHECKS,
 )
 
 # Parsed semantics per loaded document. The document is kept beside its Spec so that an id
 # reused by a later, different document can never return the wrong semantics.
 _SPECS: dict[int, tuple[dict[str, Any], Spec]] = {}
-# The caller's identity bound to a loaded document by the run that loaded it (newest last).
-_CALLERS: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 _MAX_BINDINGS = 32
 
 
-def bind_caller(schema: Any, caller: dict[str, Any]) -> None:
-    """Tell the checks who the run's token belongs to (`user_id`, `organization_id`)."""
+@dataclass
+class _Binding:
+    """What a run tells the checks about itself, and the sweeps it has made (per operation)."""
+
+    caller: dict[str, Any] = field(default_factory=dict)
+    window: int = DEFAULT_WINDOW
+    sweeps: dict[str, _SweepState] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class _SweepState:
+    sweep: Sweep
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    judged: set[str] = field(default_factory=set)
+
+
+# Per loaded document (newest last); a generic `st run` gets a default binding on first use.
+_BINDINGS: dict[int, tuple[dict[str, Any], _Binding]] = {}
+
+
+def bind_run(schema: Any, *, caller: dict[str, Any], window: int = DEFAULT_WINDOW) -> None:
+    """Tell the checks who the run's token belongs to (`user_id`, `organization_id`) and how many
+    items of each list the whole-list checks compare; starts the run's sweeps afresh."""
     raw = schema.raw_schema
-    _CALLERS.pop(id(raw), None)
-    _CALLERS[id(raw)] = (raw, dict(caller))
-    while len(_CALLERS) > _MAX_BINDINGS:
-        _CALLERS.pop(next(iter(_CALLERS)))
+    _BINDINGS.pop(id(raw), None)
+    _BINDINGS[id(raw)] = (raw, _Binding(caller=dict(caller), window=window))
+    while len(_BINDINGS) > _MAX_BINDINGS:
+        _BINDINGS.pop(next(iter(_BINDINGS)))
+
+
+def _binding(case: Case) -> _Binding:
+    raw = case.operation.schema.raw_schema
+    entry = _BINDINGS.get(id(raw))
+    if entry is None or entry[0] is not raw:
+        bind_run(case.operation.schema, caller={})
+        entry = _BINDINGS[id(raw)]
+    return entry[1]
 
 
 def _caller(case: Case) -> dict[str, Any]:
-    raw = case.operation.schema.raw_schema
-    entry = _CALLERS.get(id(raw))
-    return entry[1] if entry is not None and entry[0] is raw else {}
+    return _binding(case).caller
 
 
 class DomainFailure(Failure):
@@ -122,36 +155,52 @@ class Probes:
         return response
 
     def described(self) -> tuple[str, ...]:
-        """Each request as a curl line (credentials filtered as in every report) and its answer."""
-        lines = []
-        headers = dict(self.case.operation.schema.config.headers_for(operation=self.case.operation) or {})
-        for probe, response in self.sent:
-            ids = rules.ids(checks._items(response) or [])
-            shown = f"ids {ids}" if len(ids) <= 30 else f"{len(ids)} ids {ids[:30]}..."
-            # The only header filtered here is the run's own credential (the checks send the
-            # configured headers), so the curl line may name it through the environment.
-            curl = reproducible(probe.as_curl_command(headers=headers), token="")
-            lines.append(f"{curl}\n  -> {response.status_code}, {shown}")
-        return tuple(lines)
+        return _described(self.case, self.sent)
+
+
+def _described(case: Case, exchanges: Any) -> tuple[str, ...]:
+    """Each request as a curl line (credentials filtered as in every report) and its answer."""
+    lines = []
+    headers = dict(case.operation.schema.config.headers_for(operation=case.operation) or {})
+    for probe, response in exchanges:
+        items = checks._items(response)
+        ids = rules.ids(items or [])
+        shown = f"ids {ids}" if len(ids) <= 30 else f"{len(ids)} ids {ids[:30]}..."
+        # The only header filtered here is the run's own credential (the checks send the
+        # configured headers), so the curl line may name it through the environment.
+        curl = reproducible(probe.as_curl_command(headers=headers), token="")
+        lines.append(f"{curl}\n  -> {response.status_code}" + (f", {shown}" if items is not None else ""))
+    return tuple(lines)
 
 
 Rule = Callable[["Probes", Case, Operation, dict[str, Any], list[Any]], None]
+
+
+def _judged_list(case: Case, response: Response) -> tuple[Operation, dict[str, Any], list[Any]] | None:
+    """The operation, parameters and items of a positive case answered with a list whose
+    window is within the declared bounds: the only answers the domain rules judge."""
+    operation = _operation(case)
+    if operation is None or (case.meta is not None and not case.meta.generation.mode.is_positive):
+        return None
+    items = checks._items(response)
+    try:
+        params = checks._params(operation, case.query)
+    except (TypeError, ValueError):
+        return None
+    if items is None or not checks._window_is_valid(operation, params):
+        return None
+    return operation, params, items
 
 
 def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
     """Adapt a rule to Schemathesis: only valid, successful list responses are judged."""
 
     def check(ctx: Any, response: Response, case: Case) -> bool | None:
-        operation = _operation(case)
-        if operation is None or (case.meta is not None and not case.meta.generation.mode.is_positive):
-            return None
-        items = checks._items(response)
-        try:
-            params = checks._params(operation, case.query)
-        except (TypeError, ValueError):
-            return None
-        if items is None or not checks._window_is_valid(operation, params):
-            return None
+        # Schemathesis reads a true return as "skipped" and None as "passed".
+        judged = _judged_list(case, response)
+        if judged is None:
+            return True
+        operation, params, items = judged
         probes = Probes(case, response)
         try:
             rule(probes, case, operation, params, items)
@@ -163,7 +212,7 @@ def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
                 case_id=case.id,
                 compared=probes.described(),
             ) from None
-        return True
+        return None
 
     check.__name__ = rule.__name__
     check.__doc__ = rule.__doc__
@@ -287,6 +336,140 @@ def _without_credentials(case: Case) -> Response | None:
     return answer
 
 
+# ----------------------------------------------------------------------- whole-list checks
+
+
+def _new_sweep(case: Case, operation: Operation, binding: _Binding) -> Sweep:
+    """A sweep of `case`'s list: its path and required parameters, its credentials."""
+    pagination = operation.pagination
+    varied = {pagination.start_param, pagination.size_param, *(f.param for f in operation.filters)}
+    base = {
+        name: value
+        for name, value in (case.query or {}).items()
+        if name not in varied and operation.parameters.get(name, {}).get("required")
+    }
+    configured = dict(case.operation.schema.config.headers_for(operation=case.operation) or {})
+
+    def send(request: Request) -> Answer:
+        probe = case.operation.Case(
+            path_parameters={**(case.path_parameters or {}), **dict(request.path)},
+            query={k: _query_value(v) for k, v in request.query},
+            headers=dict(case.headers or {}),
+        )
+        response: Response = probe.call(headers=configured)
+        return Answer(request, response.status_code, checks._items(response), (probe, response))
+
+    return Sweep(
+        operation,
+        send,
+        base=base,
+        path=dict(case.path_parameters or {}),
+        window=binding.window,
+        caller=binding.caller,
+        read_one=_reader(case, operation, configured),
+    )
+
+
+def _reader(case: Case, operation: Operation, headers: dict[str, Any]) -> Callable[[Any], Answer] | None:
+    """Reads one record through the list's detail operation (`GET /things/{id}`), if it has one."""
+    raw = case.operation.schema.raw_schema
+    detail = next(
+        (e for e in endpoints(raw).values() if e.item_of == operation.operation_id and e.method == "get"),
+        None,
+    )
+    if detail is None or detail.id_parameter is None:
+        return None
+    target = case.operation.schema[detail.path]["GET"]
+    name = detail.id_parameter
+
+    def read_one(identifier: Any) -> Answer:
+        path = {**(case.path_parameters or {}), name: identifier}
+        probe = target.Case(path_parameters=path, headers=dict(case.headers or {}))
+        response: Response = probe.call(headers=headers)
+        try:
+            body = json.loads(response.content) if response.status_code == 200 else None
+        except ValueError:
+            body = None
+        items = [body] if isinstance(body, dict) else None
+        return Answer(Request((), ((name, identifier),)), response.status_code, items, (probe, response))
+
+    return read_one
+
+
+def _examples(operation: Operation, name: str) -> list[str]:
+    """The values the document shows for parameter `name`: other tenants a run may probe."""
+    parameter = operation.parameters.get(name, {})
+    schema = parameter.get("schema", {})
+    shown = [
+        parameter.get("example"),
+        schema.get("example"),
+        *(e.get("value") for e in (parameter.get("examples") or {}).values() if isinstance(e, dict)),
+        *(schema.get("enum") or []),
+    ]
+    return [value for value in shown if isinstance(value, str)]
+
+
+def _sweep_check(name: str, judge: Callable[[Sweep, Operation], None], doc: str) -> Any:
+    """A whole-list rule as a Schemathesis check: judged once per operation and run, on the
+    first valid list answer, by the sweep that answer starts."""
+
+    def check(ctx: Any, response: Response, case: Case) -> bool | None:
+        judged = _judged_list(case, response)
+        if judged is None:
+            return True
+        operation = judged[0]
+        binding = _binding(case)
+        with binding.lock:
+            label = case.operation.label
+            if label not in binding.sweeps:
+                binding.sweeps[label] = _SweepState(_new_sweep(case, operation, binding))
+            state = binding.sweeps[label]
+        with state.lock:
+            if name in state.judged:
+                return True
+            state.judged.add(name)
+            try:
+                judge(state.sweep, operation)
+            except SweepViolation as violation:
+                if violation.check != name:
+                    return True  # another rule's verdict; that check reports it
+                raise DomainFailure(
+                    operation=case.operation.label,
+                    title=violation.title,
+                    message=violation.message,
+                    case_id=case.id,
+                    compared=_described(case, [a.exchange for a in violation.answers]),
+                ) from None
+        return None
+
+    check.__name__ = name
+    check.__doc__ = doc
+    return check
+
+
+_SWEEP_RULES: dict[str, tuple[Callable[[Sweep, Operation], None], str]] = {
+    "pages_agree": (
+        lambda sweep, op: sweep.pages_agree(),
+        "Pages of every size, the largest allowed included, cut one sequence; a short page is the "
+        "last and the page after it is empty; offset and size compose exactly.",
+    ),
+    "filters_exact": (
+        lambda sweep, op: sweep.filters_exact(),
+        "A filtered list is the unfiltered list restricted to matching items, in order; `false` "
+        "and absence filter nothing; filters combine as a conjunction.",
+    ),
+    "records_consistent": (
+        lambda sweep, op: sweep.records_consistent(),
+        "One id is one record, field for field, on every page, page size and filter, and across two reads.",
+    ),
+    "tenant_isolated": (
+        lambda sweep, op: sweep.tenant_isolated(_examples(op, op.tenant.parameter or "")),
+        "Organizations the caller was not given answer the declared refusal, never data.",
+    ),
+}
+assert tuple(_SWEEP_RULES) == SWEEP_CHECKS
+
+
 schemathesis.check(http_semantics)
 
 for _rule in (
@@ -300,5 +483,7 @@ for _rule in (
     unique_ids,
 ):
     schemathesis.check(_domain_check(_rule))
+for _name, (_judge, _doc) in _SWEEP_RULES.items():
+    schemathesis.check(_sweep_check(_name, _judge, _doc))
 
-__all__ = ["DOMAIN_CHECKS", "DomainFailure", "bind_caller"]
+__all__ = ["DOMAIN_CHECKS", "DomainFailure", "bind_run"]

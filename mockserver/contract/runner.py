@@ -32,9 +32,10 @@ from schemathesis.engine import events, from_schema
 from schemathesis.openapi.checks import JsonSchemaError
 
 import mockserver.contract.hooks  # noqa: F401  (registers the domain checks)
-from mockserver.contract.hooks import DomainFailure, bind_caller
+from mockserver.contract.hooks import DomainFailure, bind_run
 from mockserver.contract.outcome import TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
 from mockserver.contract.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
+from mockserver.contract.sweep import DEFAULT_WINDOW
 from mockserver.model.defaults import DEFAULT_SEED, default_spec_path
 from mockserver.model.schemas import schema_errors
 from mockserver.model.spec import Spec, SpecError, load_spec, resolve_refs
@@ -93,6 +94,8 @@ class RunOptions:
     spec_path: Path = field(default_factory=default_spec_path)
     # Who the token belongs to (`user_id`, `organization_id`), for `$caller` rules.
     caller: dict[str, Any] = field(default_factory=dict)
+    # Items of each list the whole-list checks walk (page sizes, filters, records).
+    window: int = DEFAULT_WINDOW
     # Schemathesis report formats to write into `report_dir` besides junit.xml and summary.json.
     reports: tuple[str, ...] = ()
     report_dir: Path | None = None
@@ -214,7 +217,7 @@ def build_schema(options: RunOptions) -> Any:
     config.cache.enabled = False
     if options.include_operations:
         schema = schema.include(operation_id=list(options.include_operations))
-    bind_caller(schema, options.caller)
+    bind_run(schema, caller=options.caller, window=options.window)
     return schema
 
 

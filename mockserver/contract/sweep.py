@@ -1,0 +1,602 @@
+"""Whole-list rules: what a list operation means across pages, page sizes, filters and tenants.
+
+The per-response checks (`checks.py`) judge one answer at a time, so each can only see one side
+of a rule: every filtered item matches, but is any matching item missing? A page holds at most
+`limit` items, but is a short page really the last? The sweep asks the deployment for one
+bounded window of the list several ways (the largest page the contract allows, smaller page
+sizes, unaligned offsets, each filter on and off, filters combined, other tenants) and holds the
+answers against each other:
+
+* `pages_agree`: every page size gives the same sequence; a page shorter than its size is the
+  last one, and the page after it is empty; item k of (skip, limit) is item skip+k of the list.
+* `filters_exact`: a filtered list is the unfiltered list restricted to the matching items, in
+  the same order; `false` and absence filter nothing; several filters are their conjunction.
+* `records_consistent`: an id is one record wherever it appears, and two reads with no write
+  between them agree field for field (`updated_at` included).
+* `tenant_isolated`: organizations the caller was not given answer the declared "not yours"
+  status, never data.
+
+This module is pure: it sends requests through a `Send` function it is given (the Schemathesis
+edge is `hooks.py`) and raises `SweepViolation`s naming the answers that disagree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from mockserver.model.rules import DomainViolation
+from mockserver.model.spec import CALLER_PREFIX, Filter, Operation
+
+# Items of the list compared in every walk, unless the run asks for another bound.
+DEFAULT_WINDOW = 200
+# A page size no walk goes below: smaller ones cost a request per item and find nothing more.
+SMALLEST_WALKED_SIZE = 7
+# Filter combinations tried beyond each filter alone and all of them together.
+MAX_FILTER_PAIRS = 6
+# Other organizations probed per tenant-scoped operation.
+MAX_TENANT_PROBES = 4
+# Listed records read again through the detail operation.
+DETAIL_READS = 3
+
+SWEEP_CHECKS: tuple[str, ...] = ("pages_agree", "filters_exact", "records_consistent", "tenant_isolated")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request of the sweep: its query, and path parameters that differ from the case's."""
+
+    query: tuple[tuple[str, Any], ...]
+    path: tuple[tuple[str, Any], ...] = ()
+
+    def describe(self) -> str:
+        shown = [f"{k}={_text(v)}" for k, v in (*self.path, *self.query)]
+        return "&".join(shown) or "(no parameters)"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Answer:
+    request: Request
+    status: int
+    # The JSON array a 200 carried, or None.
+    items: list[Any] | None
+    # The edge's own record of the exchange, for reports (a Schemathesis case and response).
+    exchange: Any = None
+
+
+Send = Callable[[Request], Answer]
+# Reads one record by id through the list's detail operation (`GET /things/{id}`), if any.
+ReadOne = Callable[[Any], Answer]
+
+
+class SweepViolation(DomainViolation):
+    """A rule of `check` is broken; `answers` are the exchanges that show it."""
+
+    def __init__(self, check: str, title: str, message: str, answers: Iterable[Answer]) -> None:
+        super().__init__(title, message)
+        self.check = check
+        self.answers = tuple(dict.fromkeys(answers))
+
+
+@dataclass
+class Walk:
+    """Consecutive pages of one size from the start of the list."""
+
+    size: int
+    flags: tuple[tuple[str, bool], ...]
+    items: list[Any] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    # A page came back shorter than its size: the list ended there.
+    ended: bool = False
+    # The request that came back refused (not a 200 array), if any.
+    refused: Answer | None = None
+
+    @property
+    def ids(self) -> list[Any]:
+        return [_id(item) for item in self.items]
+
+    def answer_at(self, position: int) -> Answer:
+        """The answer whose page holds item `position`."""
+        seen = 0
+        for answer in self.answers:
+            seen += len(answer.items or [])
+            if position < seen:
+                return answer
+        return self.answers[-1]
+
+
+def _id(item: Any) -> Any:
+    return item.get("id") if isinstance(item, dict) else json.dumps(item, sort_keys=True)
+
+
+def _text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+class Sweep:
+    """The window of one list operation, fetched several ways and held against itself."""
+
+    def __init__(
+        self,
+        operation: Operation,
+        send: Send,
+        *,
+        base: dict[str, Any],
+        path: dict[str, Any],
+        window: int = DEFAULT_WINDOW,
+        caller: dict[str, Any] | None = None,
+        read_one: ReadOne | None = None,
+    ) -> None:
+        self.operation = operation
+        self._read_one = read_one
+        self.pagination = operation.pagination
+        self._send = send
+        self.base = dict(base)
+        self.path = dict(path)
+        self.window = max(1, window)
+        self.caller = dict(caller or {})
+        self._cache: dict[Request, Answer] = {}
+        # Every answer in the order received: `records_consistent` compares all of them.
+        self.received: list[Answer] = []
+        self._walks: dict[tuple[int, tuple[tuple[str, bool], ...]], Walk] = {}
+        size_schema = operation.parameters[self.pagination.size_param].get("schema", {})
+        start_schema = operation.parameters[self.pagination.start_param].get("schema", {})
+        self.maximum = int(size_schema.get("maximum", 100))
+        self.smallest = max(1, int(size_schema.get("minimum", 1)))
+        self.default_size = int(size_schema.get("default", self.maximum))
+        self.first = int(start_schema.get("minimum", 0)) if self.pagination.style == "offset" else 0
+
+    # ------------------------------------------------------------------------------ requests
+
+    def get(
+        self, query: dict[str, Any], path: dict[str, Any] | None = None, *, again: bool = False
+    ) -> Answer:
+        """The answer to `query` (sent once, unless `again`)."""
+        request = Request(tuple(query.items()), tuple((path or {}).items()))
+        if not again and request in self._cache:
+            return self._cache[request]
+        answer = self._send(request)
+        self._cache.setdefault(request, answer)
+        self.received.append(answer)
+        return answer
+
+    def page_query(self, index: int, size: int, flags: Iterable[tuple[str, bool]] = ()) -> dict[str, Any]:
+        """The query for page `index` (from 0) of `size` items."""
+        p = self.pagination
+        start = index * size if p.style == "offset" else p.first_page + index
+        return {**self.base, **dict(flags), p.start_param: start, p.size_param: size}
+
+    def offset_query(self, offset: int, size: int) -> dict[str, Any]:
+        p = self.pagination
+        return {**self.base, p.start_param: offset, p.size_param: size}
+
+    def walk(self, size: int, flags: Iterable[tuple[str, bool]] = ()) -> Walk:
+        """Pages of `size` from the start until the window is covered or the list ends."""
+        key = (size, tuple(flags))
+        if key in self._walks:
+            return self._walks[key]
+        walk = self._walks[key] = Walk(size, key[1])
+        index = 0
+        while len(walk.items) < self.window and not walk.ended:
+            answer = self.get(self.page_query(index, size, key[1]))
+            if answer.items is None:
+                walk.refused = answer
+                break
+            walk.answers.append(answer)
+            walk.items.extend(answer.items)
+            walk.ended = len(answer.items) < size
+            index += 1
+        return walk
+
+    def after(self, walk: Walk) -> Answer:
+        """The page right after a walk's short last page, which must be empty."""
+        last = walk.answers[-1]
+        if self.pagination.style == "page":
+            return self.get(self.page_query(len(walk.answers), walk.size, walk.flags))
+        start = dict(last.request.query)[self.pagination.start_param]
+        query = dict(last.request.query)
+        query[self.pagination.start_param] = int(start) + len(last.items or [])
+        return self.get(query)
+
+    # ------------------------------------------------------------------------------- rules
+
+    def reference(self) -> Walk:
+        """The list as the largest page the contract allows gives it, unfiltered."""
+        walk = self.walk(self.maximum, self._no_filters())
+        if walk.refused is not None:
+            raise self._refused("pages_agree", walk.refused)
+        return walk
+
+    def _no_filters(self) -> tuple[tuple[str, bool], ...]:
+        # Absent means the declared default; a filter on by default is switched off explicitly.
+        return tuple((f.param, False) for f in self.operation.filters if self._default(f) is True)
+
+    def _default(self, rule: Filter) -> Any:
+        return dict(self.operation.defaults()).get(rule.param)
+
+    def sizes(self) -> list[int]:
+        """The page sizes walked besides the largest: the default and a small odd one."""
+        small = min(self.maximum, max(self.smallest, SMALLEST_WALKED_SIZE))
+        chosen = {small, min(self.default_size, self.maximum)}
+        return sorted(s for s in chosen if s != self.maximum)
+
+    def pages_agree(self) -> None:
+        reference = self.reference()
+        self._check_end(reference)
+        for size in self.sizes():
+            walk = self.walk(size, self._no_filters())
+            if walk.refused is not None:
+                raise self._refused("pages_agree", walk.refused)
+            self._agree(reference, walk)
+            self._check_end(walk)
+        if self.pagination.style == "offset":
+            self._compose(reference)
+
+    def _check_end(self, walk: Walk) -> None:
+        if not walk.ended or not walk.answers:
+            return
+        last = walk.answers[-1]
+        after = self.after(walk)
+        if after.items:
+            p, s = self.pagination.start_param, self.pagination.size_param
+            raise SweepViolation(
+                "pages_agree",
+                "A short page was not the last",
+                f"{last.request.describe()} returned {len(last.items or [])} of {s}={walk.size} items, "
+                f"which ends the list, yet the next page ({p}={dict(after.request.query)[p]}) returned "
+                f"{len(after.items)} more (ids {_ids_shown(after.items)}). A deployment that caps the "
+                f"page below the {s} the contract allows, or repeats the last page past the end, "
+                "answers like this.",
+                [last, after],
+            )
+
+    def _agree(self, reference: Walk, walk: Walk) -> None:
+        s = self.pagination.size_param
+        ref_ids, ids = reference.ids, walk.ids
+        for k in range(min(len(ref_ids), len(ids))):
+            if ref_ids[k] == ids[k]:
+                continue
+            n = min(len(ref_ids), len(ids))
+            how = (
+                f"id {ids[k]!r} repeats an item of an earlier page"
+                if ids[k] in ids[:k]
+                else "the same items come in another order"
+                if set(ref_ids[:n]) == set(ids[:n])
+                else f"id {ref_ids[k]!r} is not where it belongs, or missing"
+            )
+            raise SweepViolation(
+                "pages_agree",
+                "Page sizes disagree",
+                f"item {k} of the list is {ref_ids[k]!r} with {s}={reference.size} but {ids[k]!r} with "
+                f"{s}={walk.size}: {how}. Pages of every size must cut one sequence (same ids, same "
+                "order, no gap, no repeat).",
+                [reference.answer_at(k), walk.answer_at(k)],
+            )
+        if walk.ended and len(ids) < len(ref_ids):
+            last = walk.answers[-1]
+            raise SweepViolation(
+                "pages_agree",
+                "A short page was not the last",
+                f"{last.request.describe()} returned {len(last.items or [])} items, which ends the "
+                f"list at {len(ids)} items, but {s}={reference.size} shows at least {len(ref_ids)}.",
+                [last, reference.answer_at(len(ids))],
+            )
+        if reference.ended and len(ids) > len(ref_ids):
+            raise SweepViolation(
+                "pages_agree",
+                "Page sizes disagree",
+                f"{s}={reference.size} ends the list at {len(ref_ids)} items, but {s}={walk.size} "
+                f"goes on to item {len(ids) - 1} ({ids[len(ref_ids)]!r}).",
+                [reference.answers[-1], walk.answer_at(len(ref_ids))],
+            )
+
+    def _compose(self, reference: Walk) -> None:
+        """Unaligned windows: item k of (skip, limit) is item skip+k of the list."""
+        ref_ids, p, s = reference.ids, self.pagination.start_param, self.pagination.size_param
+        known = len(ref_ids)
+        for skip, limit in ((3, 11), (max(0, min(self.window, known) - 4), 9)):
+            skip, limit = max(skip, self.first), max(self.smallest, min(limit, self.maximum))
+            if skip >= known and not reference.ended:
+                continue
+            answer = self.get(self.offset_query(skip, limit))
+            if answer.items is None:
+                raise self._refused("pages_agree", answer)
+            expected = ref_ids[skip : skip + limit]
+            got = [_id(i) for i in answer.items]
+            complete = reference.ended or skip + limit <= known
+            if got != expected and (complete or got[: len(expected)] != expected):
+                raise SweepViolation(
+                    "pages_agree",
+                    "Offset and size do not compose",
+                    f"{p}={skip}&{s}={limit} returned ids {_shown(got)}; items {skip} to "
+                    f"{skip + limit - 1} of the list are {_shown(expected)}.",
+                    [answer, reference.answer_at(skip)],
+                )
+
+    def filters_exact(self) -> None:
+        rules = self.operation.filters
+        if not rules:
+            return
+        reference = self.reference()
+        for rule in rules:
+            if self._default(rule) is True:
+                continue  # the spec says absence filters: `false` is then the only "off"
+            off = self.walk(self.maximum, (*self._no_filters(), (rule.param, False)))
+            if off.refused is not None:
+                raise self._refused("filters_exact", off.refused)
+            # Both walks take the same pages, so a deployment that filters nothing gives the same ids.
+            if off.ids != reference.ids:
+                n = min(len(off.ids), len(reference.ids))
+                k = next((i for i in range(n) if off.ids[i] != reference.ids[i]), n)
+                raise SweepViolation(
+                    "filters_exact",
+                    f"{rule.param}=false filtered the list",
+                    f"{rule.param}=false must filter nothing, as its absence does; from item {k} the "
+                    f"lists differ: {_shown(off.ids[k : k + 5])} with {rule.param}=false, "
+                    f"{_shown(reference.ids[k : k + 5])} without it.",
+                    [off.answer_at(k), reference.answer_at(k)],
+                )
+        for chosen in self._combinations(rules):
+            self._filtered(reference, chosen)
+
+    def _combinations(self, rules: tuple[Filter, ...]) -> Iterator[tuple[Filter, ...]]:
+        yield from ((rule,) for rule in rules)
+        if len(rules) > 2:
+            yield from list(combinations(rules, 2))[:MAX_FILTER_PAIRS]
+        if len(rules) > 1:
+            yield rules
+
+    def _filtered(self, reference: Walk, chosen: tuple[Filter, ...]) -> None:
+        flags = tuple({**dict(self._no_filters()), **{f.param: True for f in chosen}}.items())
+        named = "&".join(f"{f.param}=true" for f in chosen)
+        walk = self.walk(self.maximum, flags)
+        if walk.refused is not None:
+            raise self._refused("filters_exact", walk.refused)
+        wanted = self._expected(chosen, walk)
+        if wanted is None:
+            return  # a `$caller` value the run does not know, and no item to learn it from
+        position = {identifier: k for k, identifier in enumerate(reference.ids)}
+        ids = walk.ids
+        for k, item in enumerate(walk.items):
+            wrong = next((f for f, v in wanted.items() if _field(item, f) != v), None)
+            if wrong is not None:
+                raise SweepViolation(
+                    "filters_exact",
+                    "Filtered list holds an item that does not match",
+                    f"{named}: item {k}, id {ids[k]!r}, has {wrong}={_field(item, wrong)!r}, but the "
+                    f"filter admits only {wanted[wrong]!r}.",
+                    [walk.answer_at(k)],
+                )
+            if reference.ended and ids[k] not in position:
+                raise SweepViolation(
+                    "filters_exact",
+                    "Filtered list holds an item the list lacks",
+                    f"{named}: item {k}, id {ids[k]!r}, is not in the unfiltered list, which ends "
+                    f"at {len(position)} items.",
+                    [walk.answer_at(k), reference.answers[-1]],
+                )
+        # Filtering keeps the list's order: the items' places in the unfiltered list increase,
+        # and items beyond the compared window come after every item within it.
+        places = [position.get(i, len(position)) for i in ids]
+        for k in range(1, len(places)):
+            if places[k] <= places[k - 1] and places[k] < len(position):
+                raise SweepViolation(
+                    "filters_exact",
+                    "Filter reordered the list",
+                    f"{named}: id {ids[k]!r} (item {places[k]} of the unfiltered list) comes after "
+                    f"id {ids[k - 1]!r} (item {places[k - 1]} there); filtering must keep the "
+                    "list's order.",
+                    [walk.answer_at(k), reference.answer_at(places[k])],
+                )
+        if walk.ended:
+            after = self.after(walk)
+            if after.items:
+                last = walk.answers[-1]
+                raise SweepViolation(
+                    "filters_exact",
+                    "Filtered page short before the end",
+                    f"{last.request.describe()} returned {len(last.items or [])} items, which ends the "
+                    f"filtered list, yet the page after it returned {len(after.items)} more (ids "
+                    f"{_ids_shown(after.items)}). A filter applied to each page after it was cut "
+                    "answers like this: pages come back short and matching items are skipped.",
+                    [last, after],
+                )
+        # Complete: every matching item the filtered walk has gone past is in it.
+        reached = len(position) if walk.ended else max(places, default=-1)
+        returned = set(ids)
+        for k, item in enumerate(reference.items[:reached]):
+            if _matches(item, wanted) and _id(item) not in returned:
+                shown = ", ".join(f"{f}={_field(item, f)!r}" for f in wanted)
+                at = next((j for j, place in enumerate(places) if place > k), None)
+                raise SweepViolation(
+                    "filters_exact",
+                    "Filter dropped matching items",
+                    f"{named}: id {_id(item)!r} ({shown}) is item {k} of the unfiltered list and "
+                    "satisfies the filter, but the filtered list "
+                    + (f"skips it (its item {at} is {ids[at]!r})." if at is not None else "lacks it."),
+                    [reference.answer_at(k), walk.answer_at(at) if at is not None else walk.answers[-1]],
+                )
+
+    def _expected(self, chosen: tuple[Filter, ...], walk: Walk) -> dict[str, Any] | None:
+        """The field values the chosen filters admit, with unknown `$caller` values learnt from
+        the filtered items (filters_hold already requires them to agree)."""
+        wanted: dict[str, Any] = {}
+        for rule in chosen:
+            equals = rule.equals
+            if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
+                attr = equals.removeprefix(CALLER_PREFIX)
+                if attr in self.caller:
+                    equals = self.caller[attr]
+                elif walk.items and isinstance(walk.items[0], dict):
+                    equals = walk.items[0].get(rule.field)
+                else:
+                    return None
+            if rule.field in wanted and wanted[rule.field] != equals:
+                return None  # two filters on one field that cannot both hold: nothing to compare
+            wanted[rule.field] = equals
+        return wanted
+
+    def records_consistent(self) -> None:
+        """One id, one record: over every answer the other rules fetched, and a second read."""
+        reference = self.reference()
+        self._fetch_for_records()
+        again = self.get(dict(reference.answers[0].request.query), again=True)
+        seen: dict[Any, tuple[Any, Answer]] = {}
+        for answer in self.received:
+            if answer.request.path or not answer.items:
+                continue
+            for item in answer.items:
+                identifier = _id(item)
+                if identifier not in seen:
+                    seen[identifier] = (item, answer)
+                    continue
+                first, where = seen[identifier]
+                if first == item:
+                    continue
+                diff = _differences(first, item)
+                reread = answer is again and where.request == again.request
+                raise SweepViolation(
+                    "records_consistent",
+                    "Record changed between two reads" if reread else "Same id, different record",
+                    f"id {identifier!r} differs between {where.request.describe()} and "
+                    f"{answer.request.describe()}"
+                    + (" (the same request, read twice, with no write between)" if reread else "")
+                    + f": {'; '.join(diff[:3])}"
+                    + (f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""),
+                    [where, answer],
+                )
+        self._list_and_detail(reference)
+
+    def _list_and_detail(self, reference: Walk) -> None:
+        """The first records of the list, read by id, are the records the list holds (the detail
+        may carry more fields; the fields both carry are equal)."""
+        if self._read_one is None:
+            return
+        for k, item in enumerate(reference.items[:DETAIL_READS]):
+            answer = self._read_one(_id(item))
+            if answer.status != 200 or not answer.items:
+                raise SweepViolation(
+                    "records_consistent",
+                    "Listed record not found by its id",
+                    f"id {_id(item)!r} is item {k} of the list, but reading it by id answered "
+                    f"{answer.status}.",
+                    [reference.answer_at(k), answer],
+                )
+            one = answer.items[0]
+            diff = [
+                d
+                for key in item
+                if isinstance(one, dict) and key in one and item[key] != one[key]
+                for d in _differences(item[key], one[key], f"/{key}")
+            ]
+            if diff:
+                raise SweepViolation(
+                    "records_consistent",
+                    "List and detail disagree",
+                    f"id {_id(item)!r} in the list ({reference.answer_at(k).request.describe()}) "
+                    f"and read by id: {'; '.join(diff[:3])}"
+                    + (f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""),
+                    [reference.answer_at(k), answer],
+                )
+
+    def _fetch_for_records(self) -> None:
+        """Fetch what the pagination and filter rules fetch; their verdicts are theirs to give."""
+        with contextlib.suppress(SweepViolation):
+            self.pages_agree()
+        with contextlib.suppress(SweepViolation):
+            self.filters_exact()
+
+    def tenant_isolated(self, others: Iterable[str]) -> None:
+        """Organizations the caller was not given answer the declared refusal, not data."""
+        parameter = self.operation.tenant.parameter
+        if parameter is None:
+            return
+        given = self.path.get(parameter)
+        refusal = next((code for code in ("404", "403") if code in self.operation.responses), None)
+        candidates = [o for o in dict.fromkeys([*others, *self._seen(parameter)]) if o != given]
+        # And one that exists nowhere: unknown and not-yours must look alike.
+        for other in [*candidates[:MAX_TENANT_PROBES], f"{given}-not-a-member"]:
+            answer = self.get(self.page_query(0, self.default_size), {parameter: other})
+            if answer.items:
+                raise SweepViolation(
+                    "tenant_isolated",
+                    "Data served for an organization the caller was not given",
+                    f"{parameter}={other!r}, an organization this run's caller was not given "
+                    f"({parameter}={given!r}), answered {answer.status} with {len(answer.items)} "
+                    f"items (ids {_ids_shown(answer.items)}).",
+                    [answer],
+                )
+            if refusal is not None and str(answer.status) != refusal:
+                raise SweepViolation(
+                    "tenant_isolated",
+                    "Another organization not refused as declared",
+                    f"{parameter}={other!r}, an organization this run's caller was not given, "
+                    f"answered {answer.status}; the operation declares {refusal} for it, so that "
+                    "an organization's existence does not leak to outsiders.",
+                    [answer],
+                )
+
+    def _seen(self, parameter: str) -> list[str]:
+        """Values of `parameter` that appear as fields of records already fetched."""
+        found = []
+        for answer in self.received:
+            for item in answer.items or []:
+                if isinstance(item, dict) and isinstance(item.get(parameter), str):
+                    found.append(item[parameter])
+        return found
+
+    def _refused(self, check: str, answer: Answer) -> SweepViolation:
+        return SweepViolation(
+            check,
+            "A valid list request was refused",
+            f"{answer.request.describe()} is within every bound the contract declares, but was "
+            f"answered {answer.status}" + ("" if answer.status != 200 else " without a JSON array") + ".",
+            [answer],
+        )
+
+
+def _matches(item: Any, wanted: dict[str, Any]) -> bool:
+    return isinstance(item, dict) and all(item.get(f) == v for f, v in wanted.items())
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else None
+
+
+def _shown(ids: list[Any]) -> str:
+    return repr(ids) if len(ids) <= 8 else f"[{', '.join(repr(i) for i in ids[:8])}, ...]"
+
+
+def _ids_shown(items: list[Any]) -> str:
+    return _shown([_id(i) for i in items])
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """`pointer: before -> after` for each leaf where two records differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in dict.fromkeys([*a, *b]):
+            if a.get(key, _MISSING) != b.get(key, _MISSING):
+                out.extend(_differences(a.get(key, _MISSING), b.get(key, _MISSING), f"{path}/{key}"))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}/{i}")]
+    return [f"{path or '/'}: {_short(a)} then {_short(b)}"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_MISSING = _Missing()
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,167 @@
+"""`GET /assistants` written the way a FastAPI developer writes it: FastAPI, pydantic 2 and
+SQLAlchemy 2 on SQLite.
+
+Nothing here is shaped for the checker. The parameters are `Query(ge=0)` and
+`Query(ge=1, le=1000)`, the rows are ordered by id in SQL, the response model is a pydantic
+model read from ORM attributes, and authentication is FastAPI's `HTTPBearer`. The one thing a
+careful developer adds is a column type that keeps timestamps in UTC, because SQLite stores
+datetimes without their offset. A contract run must pass against it (no false positives).
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, DateTime, ForeignKey, String, create_engine, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+TOKEN = "fastapi-token"
+CALLER = {"user_id": 11, "organization_id": 3}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware datetimes out: SQLite keeps no offset."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    api_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Assistant(Base):
+    __tablename__ = "assistants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    llm_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LLMSettings(BaseModel):
+    temperature: float = 0.7
+    max_tokens: int = 1000
+    system_prompt: str = "You are a helpful assistant."
+
+
+class AssistantResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    organization_id: int
+    user_id: int
+    name: str
+    description: str | None = None
+    is_active: bool
+    llm_settings: LLMSettings | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _seed(db: Session) -> None:
+    db.add_all([Organization(id=3, name="Initech"), Organization(id=4, name="Umbrella")])
+    db.add_all(
+        [
+            User(id=11, organization_id=3, api_token=TOKEN),
+            User(id=12, organization_id=3, api_token="fastapi-token-colleague"),
+            User(id=21, organization_id=4, api_token="fastapi-token-umbrella"),
+        ]
+    )
+    start = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    for n in range(1, 321):
+        # Two organizations' rows interleaved, as inserts from many tenants arrive.
+        org, user = (4, 21) if n % 5 == 0 else (3, 11 if n % 3 else 12)
+        created = start + timedelta(hours=7 * n)
+        db.add(
+            Assistant(
+                id=n,
+                organization_id=org,
+                user_id=user,
+                name=f"Support line {n}",
+                description=None if n % 4 == 0 else f"Answers calls for branch {n}.",
+                is_active=n % 7 != 0,
+                llm_settings=None if n % 6 == 0 else {"temperature": 0.3, "max_tokens": 500},
+                created_at=created,
+                updated_at=created + timedelta(days=n % 9),
+            )
+        )
+    db.commit()
+
+
+engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+SessionLocal = sessionmaker(engine, expire_on_commit=False)
+Base.metadata.create_all(engine)
+with SessionLocal() as _db:
+    _seed(_db)
+
+
+def get_db() -> Iterator[Session]:
+    with SessionLocal() as db:
+        yield db
+
+
+bearer = HTTPBearer()
+
+
+def current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
+    db: Annotated[Session, Depends(get_db)],
+) -> User:
+    user = db.scalar(select(User).where(User.api_token == credentials.credentials))
+    if user is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="Invalid authentication credentials",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+app = FastAPI(title="Assistants")
+
+
+@app.get("/assistants", response_model=list[AssistantResponse])
+def list_assistants(
+    user: Annotated[User, Depends(current_user)],
+    db: Annotated[Session, Depends(get_db)],
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    active_only: bool = False,
+    created_by_me: bool = False,
+) -> Any:
+    query = select(Assistant).where(Assistant.organization_id == user.organization_id)
+    if active_only:
+        query = query.where(Assistant.is_active.is_(True))
+    if created_by_me:
+        query = query.where(Assistant.user_id == user.id)
+    return db.scalars(query.order_by(Assistant.id).offset(skip).limit(limit)).all()
