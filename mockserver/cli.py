@@ -362,12 +362,18 @@ def _target_options(func: Any) -> Any:
                 help="The token's organization id, for the tenant check.",
             ),
             click.option(
+                "--caller-org",
+                multiple=True,
+                help="Another organization the token's user belongs to (repeat): tenant_isolated "
+                "does not probe it as a stranger's.",
+            ),
+            click.option(
                 "--window",
                 default=DEFAULT_WINDOW,
                 show_default=True,
                 type=click.IntRange(1, 100_000),
                 help="Items of each list the whole-list checks compare (page sizes, filters, one "
-                "record per id): about window/7 requests per operation, once per run.",
+                "record per id), once per operation and run; each walk takes at most 50 pages.",
             ),
             click.option(
                 "--workers",
@@ -534,8 +540,8 @@ def _target(
     return target
 
 
-def _caller(user_id: int | None, organization_id: int | None) -> dict[str, Any]:
-    caller: dict[str, Any] = {}
+def _caller(user_id: int | None, organization_id: int | None, orgs: tuple[str, ...]) -> dict[str, Any]:
+    caller: dict[str, Any] = {"orgs": _split(orgs)} if orgs else {}
     if user_id is not None:
         caller["user_id"] = user_id
     if organization_id is not None:
@@ -578,6 +584,7 @@ def contract(
     org_id: str | None,
     caller_user_id: int | None,
     caller_organization_id: int | None,
+    caller_org: tuple[str, ...],
     window: int,
     workers: int,
     rate_limit: str | None,
@@ -598,7 +605,7 @@ def contract(
     checks, operations, formats = _selection(checks_, include_operation, reports)
     _writable(report_dir)
     options = RunOptions(
-        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
         window=window,
         max_examples=max_examples,
         seed=seed,
@@ -649,6 +656,7 @@ def fuzz(
     org_id: str | None,
     caller_user_id: int | None,
     caller_organization_id: int | None,
+    caller_org: tuple[str, ...],
     window: int,
     workers: int,
     rate_limit: str | None,
@@ -672,7 +680,7 @@ def fuzz(
     _writable(report_dir)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
-        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id)),
+        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
         window=window,
         max_examples=max_examples or 1_000_000,
         seed=seed,

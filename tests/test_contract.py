@@ -422,3 +422,11 @@ def test_http_semantics_each_rule_fails_a_response_that_breaks_it(
         check_http_semantics(status, headers, body)
     fixed = {**headers, "www-authenticate": ["Bearer"], "allow": ["GET"]}
     check_http_semantics(status, fixed, b"" if status in (204, 304) else b"{}")
+
+
+def test_the_window_and_the_caller_organizations_are_options() -> None:
+    runner = CliRunner()
+    args = ["contract", "--checks", "tenant_isolated,pages_agree", "--max-examples", "3"]
+    result = runner.invoke(main, [*args, "--window", "30", "--caller-org", "org_globex"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(main, [*args, "--window", "0"]).exit_code == 2

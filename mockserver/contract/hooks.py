@@ -449,12 +449,12 @@ def _sweep_check(name: str, judge: Callable[[Sweep, Operation], None], doc: str)
 
 _SWEEP_RULES: dict[str, tuple[Callable[[Sweep, Operation], None], str]] = {
     "pages_agree": (
-        lambda sweep, op: sweep.pages_agree(),
+        lambda sweep, op: sweep.judged(sweep.pages_agree),
         "Pages of every size, the largest allowed included, cut one sequence; a short page is the "
         "last and the page after it is empty; offset and size compose exactly.",
     ),
     "filters_exact": (
-        lambda sweep, op: sweep.filters_exact(),
+        lambda sweep, op: sweep.judged(sweep.filters_exact),
         "A filtered list is the unfiltered list restricted to matching items, in order; `false` "
         "and absence filter nothing; filters combine as a conjunction.",
     ),

@@ -38,6 +38,11 @@ DEFAULT_WINDOW = 200
 SMALLEST_WALKED_SIZE = 7
 # Filter combinations tried beyond each filter alone and all of them together.
 MAX_FILTER_PAIRS = 6
+# The largest page requested, whatever the contract allows (unless the window is larger): a
+# `maximum: 2147483647` must not ask a deployment for its whole table.
+LARGEST_REQUESTED = 1000
+# Pages one walk takes at most, whatever the window and the page size: the cost stays bounded.
+MAX_PAGES_PER_WALK = 50
 # Other organizations probed per tenant-scoped operation.
 MAX_TENANT_PROBES = 4
 # Listed records read again through the detail operation.
@@ -110,7 +115,11 @@ class Walk:
 
 
 def _id(item: Any) -> Any:
-    return item.get("id") if isinstance(item, dict) else json.dumps(item, sort_keys=True)
+    """What identifies an item across answers: its `id` when it has a plain one, else the
+    whole item (so two different records without ids never pass for one)."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str | int | float | bool):
+        return item["id"]
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 def _text(value: Any) -> str:
@@ -145,9 +154,12 @@ class Sweep:
         self._walks: dict[tuple[int, tuple[tuple[str, bool], ...]], Walk] = {}
         size_schema = operation.parameters[self.pagination.size_param].get("schema", {})
         start_schema = operation.parameters[self.pagination.start_param].get("schema", {})
-        self.maximum = int(size_schema.get("maximum", 100))
+        # The largest page the contract allows (without a declared maximum, the default size: a
+        # deployment may cap an unbounded size where it likes), within what one answer should hold.
+        allowed = int(size_schema.get("maximum", size_schema.get("default", 20)))
+        self.largest = max(1, min(allowed, max(LARGEST_REQUESTED, self.window)))
         self.smallest = max(1, int(size_schema.get("minimum", 1)))
-        self.default_size = int(size_schema.get("default", self.maximum))
+        self.default_size = max(1, min(int(size_schema.get("default", self.largest)), self.largest))
         self.first = int(start_schema.get("minimum", 0)) if self.pagination.style == "offset" else 0
 
     # ------------------------------------------------------------------------------ requests
@@ -172,7 +184,7 @@ class Sweep:
 
     def offset_query(self, offset: int, size: int) -> dict[str, Any]:
         p = self.pagination
-        return {**self.base, p.start_param: offset, p.size_param: size}
+        return {**self.base, **dict(self._no_filters()), p.start_param: offset, p.size_param: size}
 
     def walk(self, size: int, flags: Iterable[tuple[str, bool]] = ()) -> Walk:
         """Pages of `size` from the start until the window is covered or the list ends."""
@@ -181,7 +193,7 @@ class Sweep:
             return self._walks[key]
         walk = self._walks[key] = Walk(size, key[1])
         index = 0
-        while len(walk.items) < self.window and not walk.ended:
+        while len(walk.items) < self.window and not walk.ended and index < MAX_PAGES_PER_WALK:
             answer = self.get(self.page_query(index, size, key[1]))
             if answer.items is None:
                 walk.refused = answer
@@ -204,11 +216,35 @@ class Sweep:
 
     # ------------------------------------------------------------------------------- rules
 
-    def reference(self) -> Walk:
-        """The list as the largest page the contract allows gives it, unfiltered."""
-        walk = self.walk(self.maximum, self._no_filters())
+    def judged(self, rule: Callable[[], None]) -> None:
+        """Run `rule` (pages or filters); a violation seen while the list itself was changing
+        (somebody writes to the deployment during the run) is reported as that, not as what it
+        looked like. Records that change between reads are `records_consistent`'s own finding."""
+        try:
+            rule()
+        except SweepViolation as violation:
+            first = next((w.answers[0] for w in self._walks.values() if w.answers), None)
+            if first is None:
+                raise
+            again = self.get(dict(first.request.query), dict(first.request.path), again=True)
+            if again.items == first.items:
+                raise
+            raise SweepViolation(
+                violation.check,
+                "The list changed while it was compared",
+                f"{first.request.describe()} answered differently when it was sent again at the end "
+                f"of the check, so the comparison above cannot be trusted: {violation.title}. Run "
+                "the contract against a deployment nobody writes to meanwhile (repeatable_reads "
+                "also reports a list that changes by itself).",
+                [first, again, *violation.answers],
+            ) from None
+
+    def reference(self, check: str) -> Walk:
+        """The list as the largest page the contract allows gives it, unfiltered (a refusal is
+        reported by the check that needed it)."""
+        walk = self.walk(self.largest, self._no_filters())
         if walk.refused is not None:
-            raise self._refused("pages_agree", walk.refused)
+            raise self._refused(check, walk.refused)
         return walk
 
     def _no_filters(self) -> tuple[tuple[str, bool], ...]:
@@ -220,12 +256,12 @@ class Sweep:
 
     def sizes(self) -> list[int]:
         """The page sizes walked besides the largest: the default and a small odd one."""
-        small = min(self.maximum, max(self.smallest, SMALLEST_WALKED_SIZE))
-        chosen = {small, min(self.default_size, self.maximum)}
-        return sorted(s for s in chosen if s != self.maximum)
+        small = min(self.largest, max(self.smallest, SMALLEST_WALKED_SIZE))
+        chosen = {small, min(self.default_size, self.largest)}
+        return sorted(s for s in chosen if s != self.largest)
 
     def pages_agree(self) -> None:
-        reference = self.reference()
+        reference = self.reference("pages_agree")
         self._check_end(reference)
         for size in self.sizes():
             walk = self.walk(size, self._no_filters())
@@ -241,6 +277,8 @@ class Sweep:
             return
         last = walk.answers[-1]
         after = self.after(walk)
+        if after.items is None:
+            raise self._past_end(after, "pages_agree")
         if after.items:
             p, s = self.pagination.start_param, self.pagination.size_param
             raise SweepViolation(
@@ -299,7 +337,7 @@ class Sweep:
         ref_ids, p, s = reference.ids, self.pagination.start_param, self.pagination.size_param
         known = len(ref_ids)
         for skip, limit in ((3, 11), (max(0, min(self.window, known) - 4), 9)):
-            skip, limit = max(skip, self.first), max(self.smallest, min(limit, self.maximum))
+            skip, limit = max(skip, self.first), max(self.smallest, min(limit, self.largest))
             if skip >= known and not reference.ended:
                 continue
             answer = self.get(self.offset_query(skip, limit))
@@ -321,11 +359,15 @@ class Sweep:
         rules = self.operation.filters
         if not rules:
             return
-        reference = self.reference()
+        reference = self.reference("filters_exact")
+        try:
+            self.pages_agree()
+        except SweepViolation:
+            return  # the unfiltered list is not one sequence to compare with: pages_agree says how
         for rule in rules:
             if self._default(rule) is True:
                 continue  # the spec says absence filters: `false` is then the only "off"
-            off = self.walk(self.maximum, (*self._no_filters(), (rule.param, False)))
+            off = self.walk(self.largest, (*self._no_filters(), (rule.param, False)))
             if off.refused is not None:
                 raise self._refused("filters_exact", off.refused)
             # Both walks take the same pages, so a deployment that filters nothing gives the same ids.
@@ -353,13 +395,17 @@ class Sweep:
     def _filtered(self, reference: Walk, chosen: tuple[Filter, ...]) -> None:
         flags = tuple({**dict(self._no_filters()), **{f.param: True for f in chosen}}.items())
         named = "&".join(f"{f.param}=true" for f in chosen)
-        walk = self.walk(self.maximum, flags)
+        walk = self.walk(self.largest, flags)
         if walk.refused is not None:
             raise self._refused("filters_exact", walk.refused)
         wanted = self._expected(chosen, walk)
         if wanted is None:
             return  # a `$caller` value the run does not know, and no item to learn it from
-        position = {identifier: k for k, identifier in enumerate(reference.ids)}
+        position: dict[Any, int] = {}
+        for k, identifier in enumerate(reference.ids):
+            position.setdefault(identifier, k)
+        # Places beyond the compared window all count as this one.
+        beyond = len(reference.ids)
         ids = walk.ids
         for k, item in enumerate(walk.items):
             wrong = next((f for f, v in wanted.items() if _field(item, f) != v), None)
@@ -376,14 +422,14 @@ class Sweep:
                     "filters_exact",
                     "Filtered list holds an item the list lacks",
                     f"{named}: item {k}, id {ids[k]!r}, is not in the unfiltered list, which ends "
-                    f"at {len(position)} items.",
+                    f"at {beyond} items.",
                     [walk.answer_at(k), reference.answers[-1]],
                 )
         # Filtering keeps the list's order: the items' places in the unfiltered list increase,
         # and items beyond the compared window come after every item within it.
-        places = [position.get(i, len(position)) for i in ids]
+        places = [position.get(i, beyond) for i in ids]
         for k in range(1, len(places)):
-            if places[k] <= places[k - 1] and places[k] < len(position):
+            if places[k] <= places[k - 1] and places[k] < beyond:
                 raise SweepViolation(
                     "filters_exact",
                     "Filter reordered the list",
@@ -394,6 +440,8 @@ class Sweep:
                 )
         if walk.ended:
             after = self.after(walk)
+            if after.items is None:
+                raise self._past_end(after, "filters_exact")
             if after.items:
                 last = walk.answers[-1]
                 raise SweepViolation(
@@ -406,7 +454,7 @@ class Sweep:
                     [last, after],
                 )
         # Complete: every matching item the filtered walk has gone past is in it.
-        reached = len(position) if walk.ended else max(places, default=-1)
+        reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
         for k, item in enumerate(reference.items[:reached]):
             if _matches(item, wanted) and _id(item) not in returned:
@@ -442,7 +490,7 @@ class Sweep:
 
     def records_consistent(self) -> None:
         """One id, one record: over every answer the other rules fetched, and a second read."""
-        reference = self.reference()
+        reference = self.reference("records_consistent")
         self._fetch_for_records()
         again = self.get(dict(reference.answers[0].request.query), again=True)
         seen: dict[Any, tuple[Any, Answer]] = {}
@@ -450,6 +498,8 @@ class Sweep:
             if answer.request.path or not answer.items:
                 continue
             for item in answer.items:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str | int | float | bool):
+                    continue  # a record without an id cannot be matched with another
                 identifier = _id(item)
                 if identifier not in seen:
                     seen[identifier] = (item, answer)
@@ -516,10 +566,15 @@ class Sweep:
         if parameter is None:
             return
         given = self.path.get(parameter)
-        refusal = next((code for code in ("404", "403") if code in self.operation.responses), None)
-        candidates = [o for o in dict.fromkeys([*others, *self._seen(parameter)]) if o != given]
+        refusals = [code for code in ("404", "403") if code in self.operation.responses]
+        member_of = str(self.operation.tenant.member_of or "").removeprefix(CALLER_PREFIX)
+        # Organizations the run says its caller belongs to are not probed.
+        members = {str(o) for o in self.caller.get(member_of, ())} | {str(given)}
+        candidates = [o for o in dict.fromkeys([*others, *self._seen(parameter)]) if o not in members]
         # And one that exists nowhere: unknown and not-yours must look alike.
-        for other in [*candidates[:MAX_TENANT_PROBES], f"{given}-not-a-member"]:
+        nowhere = f"{given}-not-a-member"
+        for other in [*candidates[:MAX_TENANT_PROBES], nowhere]:
+            declared = refusals[:1] if other == nowhere else refusals
             answer = self.get(self.page_query(0, self.default_size), {parameter: other})
             if answer.items:
                 raise SweepViolation(
@@ -530,13 +585,15 @@ class Sweep:
                     f"items (ids {_ids_shown(answer.items)}).",
                     [answer],
                 )
-            if refusal is not None and str(answer.status) != refusal:
+            if str(answer.status) not in declared and (declared or not 400 <= answer.status < 500):
                 raise SweepViolation(
                     "tenant_isolated",
                     "Another organization not refused as declared",
-                    f"{parameter}={other!r}, an organization this run's caller was not given, "
-                    f"answered {answer.status}; the operation declares {refusal} for it, so that "
-                    "an organization's existence does not leak to outsiders.",
+                    f"{parameter}={other!r}, an organization this run's caller was not given"
+                    + (" (one that exists nowhere)" if other == nowhere else "")
+                    + f", answered {answer.status}; the operation declares "
+                    + (" or ".join(declared) if declared else "no refusal (4xx expected)")
+                    + " for it, so that an organization's existence does not leak to outsiders.",
                     [answer],
                 )
 
@@ -548,6 +605,17 @@ class Sweep:
                 if isinstance(item, dict) and isinstance(item.get(parameter), str):
                     found.append(item[parameter])
         return found
+
+    def _past_end(self, answer: Answer, check: str) -> SweepViolation:
+        return SweepViolation(
+            check,
+            "No empty page past the end",
+            f"{answer.request.describe()} asks for the page after the last one, which is an empty "
+            f"list ([]), but was answered {answer.status}"
+            + ("" if answer.status != 200 else " without a JSON array")
+            + ". Clients page until they get a short or empty page.",
+            [answer],
+        )
 
     def _refused(self, check: str, answer: Answer) -> SweepViolation:
         return SweepViolation(
