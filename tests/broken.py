@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -240,6 +241,14 @@ def _big_pages_summarised(sent: dict[str, str], items: Any) -> Any:
     return items
 
 
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class _TouchedOnRead:
     """The list endpoint updates `updated_at` of what it reads (an ORM `onupdate` fired by a
     "last viewed" write): each read moves every timestamp on."""
@@ -248,12 +257,9 @@ class _TouchedOnRead:
         self.reads = itertools.count(1)
 
     def __call__(self, sent: dict[str, str], items: Any) -> Any:
-        from datetime import datetime, timedelta
-
         later = timedelta(seconds=next(self.reads))
         for item in items:
-            stamp = datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00")) + later
-            item["updated_at"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+            item["updated_at"] = _stamp(_instant(item["updated_at"]) + later)
         return items
 
 
@@ -311,13 +317,10 @@ FAULTS: dict[str, Fault] = {
 def _lagging_index(sent: dict[str, str], items: Any) -> Any:
     """The list is read from a search index that lags the database by an hour; reading one
     record by id goes to the database."""
-    from datetime import datetime, timedelta
-
     for item in items:
-        updated = datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00"))
-        created = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
+        updated, created = _instant(item["updated_at"]), _instant(item["created_at"])
         if updated - created > timedelta(hours=1):
-            item["updated_at"] = (updated - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            item["updated_at"] = _stamp(updated - timedelta(hours=1))
     return items
 
 

@@ -30,7 +30,7 @@ from mockserver.contract import checks
 from mockserver.contract.outcome import reproducible
 from mockserver.contract.sweep import DEFAULT_WINDOW, SWEEP_CHECKS, Answer, Request, Sweep, SweepViolation
 from mockserver.model import rules
-from mockserver.model.endpoints import endpoints
+from mockserver.model.endpoints import Endpoint, endpoints
 from mockserver.model.spec import Operation, Spec, spec_from_document
 
 Case = _Case[Any]
@@ -60,6 +60,8 @@ class _Binding:
     caller: dict[str, Any] = field(default_factory=dict)
     window: int = DEFAULT_WINDOW
     sweeps: dict[str, _SweepState] = field(default_factory=dict)
+    # Each list operation's detail operation (`GET /things/{id}`), found on first use.
+    details: dict[str, Endpoint | None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -366,17 +368,18 @@ def _new_sweep(case: Case, operation: Operation, binding: _Binding) -> Sweep:
         path=dict(case.path_parameters or {}),
         window=binding.window,
         caller=binding.caller,
-        read_one=_reader(case, operation, configured),
+        read_one=_reader(case, operation, configured, binding),
     )
 
 
-def _reader(case: Case, operation: Operation, headers: dict[str, Any]) -> Callable[[Any], Answer] | None:
+def _reader(
+    case: Case, operation: Operation, headers: dict[str, Any], binding: _Binding
+) -> Callable[[Any], Answer] | None:
     """Reads one record through the list's detail operation (`GET /things/{id}`), if it has one."""
-    raw = case.operation.schema.raw_schema
-    detail = next(
-        (e for e in endpoints(raw).values() if e.item_of == operation.operation_id and e.method == "get"),
-        None,
-    )
+    if binding.details is None:
+        found = endpoints(case.operation.schema.raw_schema).values()
+        binding.details = {e.item_of: e for e in found if e.item_of is not None and e.method == "get"}
+    detail = binding.details.get(operation.operation_id)
     if detail is None or detail.id_parameter is None:
         return None
     target = case.operation.schema[detail.path]["GET"]

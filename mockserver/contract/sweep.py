@@ -262,35 +262,52 @@ class Sweep:
 
     def pages_agree(self) -> None:
         reference = self.reference("pages_agree")
-        self._check_end(reference)
+        self._check_end(reference, "pages_agree")
         for size in self.sizes():
             walk = self.walk(size, self._no_filters())
             if walk.refused is not None:
                 raise self._refused("pages_agree", walk.refused)
             self._agree(reference, walk)
-            self._check_end(walk)
+            self._check_end(walk, "pages_agree")
         if self.pagination.style == "offset":
             self._compose(reference)
 
-    def _check_end(self, walk: Walk) -> None:
+    def _check_end(self, walk: Walk, check: str) -> None:
+        """A walk's short last page ends the list: the page after it is an empty array."""
         if not walk.ended or not walk.answers:
             return
         last = walk.answers[-1]
         after = self.after(walk)
         if after.items is None:
-            raise self._past_end(after, "pages_agree")
-        if after.items:
-            p, s = self.pagination.start_param, self.pagination.size_param
             raise SweepViolation(
-                "pages_agree",
-                "A short page was not the last",
-                f"{last.request.describe()} returned {len(last.items or [])} of {s}={walk.size} items, "
-                f"which ends the list, yet the next page ({p}={dict(after.request.query)[p]}) returned "
-                f"{len(after.items)} more (ids {_ids_shown(after.items)}). A deployment that caps the "
-                f"page below the {s} the contract allows, or repeats the last page past the end, "
-                "answers like this.",
-                [last, after],
+                check,
+                "No empty page past the end",
+                f"{after.request.describe()} asks for the page after the last one, which is an empty "
+                f"list ([]), but was answered {after.status}"
+                + ("" if after.status != 200 else " without a JSON array")
+                + ". Clients page until they get a short or empty page.",
+                [after],
             )
+        if not after.items:
+            return
+        p, s = self.pagination.start_param, self.pagination.size_param
+        filtered = any(on for _, on in walk.flags)
+        why = (
+            "A filter applied to each page after it was cut answers like this: pages come back "
+            "short and matching items are skipped."
+            if filtered
+            else f"A deployment that caps the page below the {s} the contract allows, or repeats "
+            "the last page past the end, answers like this."
+        )
+        raise SweepViolation(
+            check,
+            "Filtered page short before the end" if filtered else "A short page was not the last",
+            f"{last.request.describe()} returned {len(last.items or [])} of {s}={walk.size} items, "
+            f"which ends the {'filtered ' if filtered else ''}list, yet the next page "
+            f"({p}={dict(after.request.query)[p]}) returned {len(after.items)} more (ids "
+            f"{_ids_shown(after.items)}). {why}",
+            [last, after],
+        )
 
     def _agree(self, reference: Walk, walk: Walk) -> None:
         s = self.pagination.size_param
@@ -438,21 +455,7 @@ class Sweep:
                     "list's order.",
                     [walk.answer_at(k), reference.answer_at(places[k])],
                 )
-        if walk.ended:
-            after = self.after(walk)
-            if after.items is None:
-                raise self._past_end(after, "filters_exact")
-            if after.items:
-                last = walk.answers[-1]
-                raise SweepViolation(
-                    "filters_exact",
-                    "Filtered page short before the end",
-                    f"{last.request.describe()} returned {len(last.items or [])} items, which ends the "
-                    f"filtered list, yet the page after it returned {len(after.items)} more (ids "
-                    f"{_ids_shown(after.items)}). A filter applied to each page after it was cut "
-                    "answers like this: pages come back short and matching items are skipped.",
-                    [last, after],
-                )
+        self._check_end(walk, "filters_exact")
         # Complete: every matching item the filtered walk has gone past is in it.
         reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
@@ -605,17 +608,6 @@ class Sweep:
                 if isinstance(item, dict) and isinstance(item.get(parameter), str):
                     found.append(item[parameter])
         return found
-
-    def _past_end(self, answer: Answer, check: str) -> SweepViolation:
-        return SweepViolation(
-            check,
-            "No empty page past the end",
-            f"{answer.request.describe()} asks for the page after the last one, which is an empty "
-            f"list ([]), but was answered {answer.status}"
-            + ("" if answer.status != 200 else " without a JSON array")
-            + ". Clients page until they get a short or empty page.",
-            [answer],
-        )
 
     def _refused(self, check: str, answer: Answer) -> SweepViolation:
         return SweepViolation(
