@@ -23,7 +23,7 @@ _LAZY = {
     "RunOptions": "mockserver.contract.runner",
     "run": "mockserver.contract.runner",
     "Settings": "mockserver.mock.settings",
-    "SpecError": "mockserver.model.spec",
+    "SpecError": "mockserver.model.document",
 }
 
 

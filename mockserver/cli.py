@@ -44,7 +44,7 @@ from mockserver.mock.settings import (  # noqa: E402
 from mockserver.mock.steering import Latency, parse_faults  # noqa: E402
 from mockserver.mock.watch import WatchingApp  # noqa: E402
 from mockserver.model.defaults import DEFAULT_SEED  # noqa: E402
-from mockserver.model.spec import SpecError  # noqa: E402
+from mockserver.model.document import SpecError  # noqa: E402
 
 EXIT_STARTUP_ERROR = 2
 
@@ -350,14 +350,14 @@ def _target_options(func: Any) -> Any:
             ),
             click.option(
                 "--caller-user-id",
-                type=int,
+                callback=_identifier,
                 default=None,
                 help="The token's user id: `created_by_me` is then checked exactly, not only for "
                 "consistency.",
             ),
             click.option(
                 "--caller-organization-id",
-                type=int,
+                callback=_identifier,
                 default=None,
                 help="The token's organization id, for the tenant check.",
             ),
@@ -405,7 +405,7 @@ def _target_options(func: Any) -> Any:
             click.option(
                 "--include-operation",
                 multiple=True,
-                help="Only these operationIds (repeat or comma-separate).",
+                help='Only these operations: operationIds or "GET /path" (repeat or comma-separate).',
             ),
             click.option(
                 "--report",
@@ -484,6 +484,11 @@ class _Signals:
             signal.signal(number, handler)
 
 
+def _print_understood(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"understood: {line}")
+
+
 def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **hooks: Any) -> None:
     from mockserver.contract.outcome import RunOutcome, summary_lines, write_reports
     from mockserver.contract.runner import RunError, run
@@ -493,6 +498,7 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
             options,
             should_stop=lambda: signals.received is not None,
             on_engine_start=signals.arm,
+            on_understood=_print_understood,
             **hooks,
         )
     except RunError as exc:
@@ -540,7 +546,19 @@ def _target(
     return target
 
 
-def _caller(user_id: int | None, organization_id: int | None, orgs: tuple[str, ...]) -> dict[str, Any]:
+def _identifier(_ctx: Any, _param: Any, value: str | None) -> int | str | None:
+    """An id as the deployment writes it: a number stays a number, a UUID or a slug a string."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        fail("a caller id must not be empty")
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
+def _caller(
+    user_id: int | str | None, organization_id: int | str | None, orgs: tuple[str, ...]
+) -> dict[str, Any]:
     caller: dict[str, Any] = {"orgs": _split(orgs)} if orgs else {}
     if user_id is not None:
         caller["user_id"] = user_id
@@ -582,8 +600,8 @@ def contract(
     url: str | None,
     token: str | None,
     org_id: str | None,
-    caller_user_id: int | None,
-    caller_organization_id: int | None,
+    caller_user_id: int | str | None,
+    caller_organization_id: int | str | None,
     caller_org: tuple[str, ...],
     window: int,
     workers: int,
@@ -654,8 +672,8 @@ def fuzz(
     url: str | None,
     token: str | None,
     org_id: str | None,
-    caller_user_id: int | None,
-    caller_organization_id: int | None,
+    caller_user_id: int | str | None,
+    caller_organization_id: int | str | None,
     caller_org: tuple[str, ...],
     window: int,
     workers: int,
@@ -747,7 +765,11 @@ def _clock(seconds: float) -> str:
 )
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @SPEC_OPTION
-@click.option("--operation", default=None, help="operationId a FILE belongs to (default: inferred).")
+@click.option(
+    "--operation",
+    default=None,
+    help='The operation a FILE belongs to: its operationId or "GET /path" (default: inferred).',
+)
 @click.option(
     "--status",
     default=None,
@@ -788,6 +810,8 @@ def validate(
             fail(str(exc))
     if status is not None and not files:
         fail("--status applies to a captured FILE; none was given")
+    if operation is not None and loaded.find(operation) is None:
+        fail(f"--operation: unknown operation {operation!r} ({validation.known_operations(loaded)})")
     click.echo(f"{settings.spec_path.name}: valid OpenAPI {loaded.document['openapi']}")
     count, example_problems = validation.check_examples(loaded)
     click.echo(f"{settings.spec_path.name}: {count} examples, {len(example_problems)} invalid")

@@ -383,7 +383,7 @@ def test_an_example_is_answered_only_to_an_authenticated_caller(tmp_path: Path) 
 
 
 def test_a_mistyped_x_mock_faults_is_one_line_at_start_up(tmp_path: Path) -> None:
-    from mockserver.model.spec import SpecError
+    from mockserver.model.document import SpecError
 
     def broken(document: dict[str, Any]) -> None:
         document["paths"]["/assistants"]["get"]["x-mock-faults"] = {"faults": 503}

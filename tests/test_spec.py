@@ -10,8 +10,9 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
+from mockserver.model.document import resolve_refs
 from mockserver.model.schemas import schema_errors
-from mockserver.model.spec import load_spec, resolve_refs
+from mockserver.model.spec import load_spec
 from tests.conftest import REPO
 
 SPEC_PATH = REPO / "openapi.yaml"
@@ -100,14 +101,16 @@ def test_the_seed_pages_own_example_is_drift() -> None:
 
 
 def test_declared_semantics_are_parsed() -> None:
-    operations = load_spec(SPEC_PATH).operations
+    operations = load_spec(SPEC_PATH).lists
     assets = operations["list_assistants"]
-    assert [(f.param, f.field) for f in assets.filters] == [
-        ("active_only", "is_active"),
-        ("created_by_me", "user_id"),
-    ]
-    assert assets.pagination.window({"skip": 30, "limit": 10}) == (30, 10)
     orgs = operations["list_org_assistants"]
+    assert [(f.param, f.field, f.relation) for f in assets.filters] == [
+        ("active_only", "is_active", "flag"),
+        ("created_by_me", "user_id", "flag"),
+    ]
+    assert assets.pagination is not None and orgs.pagination is not None
+    assert assets.pagination.window({"skip": 30, "limit": 10}) == (30, 10)
     assert orgs.pagination.window({"page": 3, "take": 10}) == (20, 10)
+    assert orgs.tenant is not None
     assert orgs.tenant.key({"orgs": {"org_demo"}}, {"org_id": "org_demo"}) == "org_demo"
     assert orgs.tenant.key({"orgs": {"org_demo"}}, {"org_id": "org_x"}) is None

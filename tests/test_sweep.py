@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from mockserver.contract.sweep import LARGEST_REQUESTED, Answer, Request, Sweep, SweepViolation
-from mockserver.model.spec import Operation, load_spec
+from mockserver.model.endpoints import Endpoint
+from mockserver.model.spec import load_spec
 from tests.conftest import REPO
 
 SPEC = load_spec(REPO / "openapi.yaml")
-ASSISTANTS = SPEC.operations["list_assistants"]
-ORG_ASSISTANTS = SPEC.operations["list_org_assistants"]
+ASSISTANTS = SPEC.endpoints["list_assistants"]
+ORG_ASSISTANTS = SPEC.endpoints["list_org_assistants"]
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -30,7 +31,7 @@ class Deployment:
 
     def __init__(
         self,
-        operation: Operation,
+        operation: Endpoint,
         records: list[dict[str, Any]],
         *,
         status: Callable[[dict[str, Any], dict[str, Any]], int] = lambda q, p: 200,
@@ -48,25 +49,28 @@ class Deployment:
         code = self.status(query, path)
         if code != 200:
             return Answer(request, code, None)
-        params = {**self.operation.defaults(), **query}
+        params = {**dict(self.operation.defaults), **query}
         items = [
             r
             for r in self.records
             if (not params.get("active_only") or r["is_active"])
             and (not params.get("created_by_me") or r["user_id"] == self.caller_id)
         ]
+        assert self.operation.pagination is not None
         offset, size = self.operation.pagination.window(params)
         return Answer(request, 200, copy.deepcopy(items[offset : offset + size]))
 
 
-def sweep(operation: Operation, deployment: Callable[[Request], Answer], **options: Any) -> Sweep:
-    path = {"org_id": "org_demo"} if operation.tenant.parameter else {}
+def sweep(operation: Endpoint, deployment: Callable[[Request], Answer], **options: Any) -> Sweep:
+    path = {"org_id": "org_demo"} if operation.tenant and operation.tenant.parameter else {}
     return Sweep(operation, deployment, base={}, path=path, caller={"user_id": 1}, **options)
 
 
-def _with_size(operation: Operation, **schema: Any) -> Operation:
+def _with_size(operation: Endpoint, **schema: Any) -> Endpoint:
     parameters = copy.deepcopy(operation.parameters)
-    parameters[operation.pagination.size_param]["schema"] = {"type": "integer", "minimum": 1, **schema}
+    assert operation.pagination is not None
+    size = ("query", operation.pagination.size_param)
+    parameters[size]["schema"] = {"type": "integer", "minimum": 1, **schema}
     return replace(operation, parameters=parameters)
 
 
@@ -105,9 +109,9 @@ def test_records_without_ids_are_still_compared_by_page_size() -> None:
 
 def test_a_filter_on_by_default_is_switched_off_for_the_unfiltered_list() -> None:
     parameters = copy.deepcopy(ASSISTANTS.parameters)
-    parameters["active_only"]["schema"]["default"] = True
-    defaults = tuple((k, True if k == "active_only" else v) for k, v in ASSISTANTS.defaults_)
-    operation = replace(ASSISTANTS, parameters=parameters, defaults_=defaults)
+    parameters[("query", "active_only")]["schema"]["default"] = True
+    defaults = tuple((k, True if k == "active_only" else v) for k, v in ASSISTANTS.defaults)
+    operation = replace(ASSISTANTS, parameters=parameters, defaults=defaults)
     s = sweep(operation, Deployment(operation, _records(250)))
     s.pages_agree()
     s.filters_exact()

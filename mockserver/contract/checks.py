@@ -1,9 +1,10 @@
-"""Domain checks: what the parameters and the data model *mean*, read from `openapi.yaml`.
+"""Domain checks: what the parameters and the data model *mean*, read from the one operation model.
 
 Schemathesis checks types and status codes; it cannot know that `limit` caps the page, that
-`skip` moves a window, or that `active_only` constrains `is_active`. The spec declares those
-semantics as vendor extensions (`x-pagination`, `x-filter`, `x-tenant`, `x-parent-id`,
-`x-not-before`); each check below reads them, so nothing here names a field or a parameter.
+`skip` moves a window, or that `active_only` constrains `is_active`. The model infers those
+semantics from the document and the vendor extensions correct it (`x-pagination`, `x-filter`,
+`x-tenant`, `x-parent-id`, `x-not-before`); each check below reads the model, so nothing here
+names a field or a parameter.
 
 Each check is a plain Schemathesis check `(ctx, response, case)`: importing `mockserver.contract.hooks`
 registers them for `st run` and pytest alike. Checks that need more requests (the next page, a
@@ -17,35 +18,45 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.model.endpoints import Endpoint, list_items
 from mockserver.model.rules import DomainViolation
 from mockserver.model.rules import ids as _ids
-from mockserver.model.spec import CALLER_PREFIX, Operation, Pagination
+from mockserver.model.semantics import CALLER_PREFIX, Pagination, field_value, parameter_schema
 
 # Caller attributes known to the run (e.g. `user_id` of the token's user). Unknown attributes
 # are checked for consistency instead: a page filtered by "created by me" has one creator.
 CallerAttrs = dict[str, Any]
 
 
-def _items(response: Any) -> list[Any] | None:
+def body(response: Any) -> Any:
+    """The JSON body of a 200, or None."""
     if response.status_code != 200:
         return None
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
         return None  # response_schema_conformance reports bodies that are not JSON
-    return body if isinstance(body, list) else None
 
 
-def _params(operation: Operation, query: dict[str, Any] | None) -> dict[str, Any]:
-    params = operation.defaults()
+def _items(response: Any, operation: Endpoint | None = None) -> list[Any] | None:
+    """The items of a list answer (its envelope's, where it has one)."""
+    found = body(response)
+    if operation is not None and operation.listing is not None:
+        return list_items(found, operation.listing)
+    return found if isinstance(found, list) else None
+
+
+def _params(operation: Endpoint, query: dict[str, Any] | None) -> dict[str, Any]:
+    params = dict(operation.defaults)
+    declared = operation.query
     for name, value in (query or {}).items():
-        if name in operation.parameters:
-            params[name] = _coerce(operation.parameters[name], value)
+        if name in declared:
+            params[name] = _coerce(declared[name], value)
     return params
 
 
 def _coerce(parameter: dict[str, Any], value: Any) -> Any:
-    kind = parameter.get("schema", {}).get("type")
+    kind = parameter_schema(parameter).get("type")
     if isinstance(value, str):
         if kind == "integer":
             return int(value)
@@ -54,14 +65,26 @@ def _coerce(parameter: dict[str, Any], value: Any) -> Any:
     return value
 
 
-def _window_is_valid(operation: Operation, params: dict[str, Any]) -> bool:
-    """Only positive cases within the declared bounds say anything about pagination."""
-    for name in (operation.pagination.start_param, operation.pagination.size_param):
-        schema = operation.parameters[name].get("schema", {})
+def _window_is_valid(operation: Endpoint, params: dict[str, Any]) -> bool:
+    """Only positive cases within the declared bounds, and within what a page can mean (a size
+    of at least 1, a start at or after the first), say anything about pagination: a bound the
+    document forgot (`limit=-5` admitted) is fuzzing's business, not the page rules'."""
+    pagination = operation.pagination
+    if pagination is None:
+        return True
+    declared = operation.query
+    lowest = {pagination.size_param: 1, pagination.start_param: 0}
+    if pagination.style == "page":
+        lowest[pagination.start_param] = pagination.first_page
+    for name in (pagination.start_param, pagination.size_param):
+        if not name:
+            continue
+        schema = parameter_schema(declared.get(name, {}))
         value = params.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             return False
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
+        low = max(lowest[name], schema.get("minimum", lowest[name]))
+        if value < low or value > schema.get("maximum", value):
             return False
     return True
 
@@ -73,20 +96,31 @@ def _where(index: int, field: str) -> str:
 # -------------------------------------------------------------------- single-response rules
 
 
-def check_page_size(operation: Operation, params: dict[str, Any], items: list[Any]) -> None:
-    size = params.get(operation.pagination.size_param)
-    if isinstance(size, int) and len(items) > size:
+def check_page_size(operation: Endpoint, params: dict[str, Any], items: list[Any]) -> None:
+    pagination = operation.pagination
+    if pagination is None:
+        return
+    size = params.get(pagination.size_param)
+    if isinstance(size, int) and not isinstance(size, bool) and len(items) > size:
         raise DomainViolation(
             "Page larger than requested",
-            f"{len(items)} items returned for {operation.pagination.size_param}={size}",
+            f"{len(items)} items returned for {pagination.size_param}={size}",
         )
 
 
-def check_filters(
-    operation: Operation, params: dict[str, Any], items: list[Any], caller: CallerAttrs
-) -> None:
+def check_filters(operation: Endpoint, params: dict[str, Any], items: list[Any], caller: CallerAttrs) -> None:
     for rule in operation.filters:
-        if params.get(rule.param) is not True:
+        value = params.get(rule.param)
+        if not rule.active(value):
+            continue
+        if rule.relation != "flag":
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and not rule.admits(item, value, caller):
+                    raise DomainViolation(
+                        "Filter not applied",
+                        f"{_where(i, rule.field.replace('.', '/'))}: "
+                        f"{field_value(item, rule.field)!r} returned for {rule.param}={value!r}",
+                    )
             continue
         equals = rule.equals
         if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
@@ -116,11 +150,12 @@ def _same_value(items: list[Any], field: str, why: str) -> None:
             )
 
 
-def check_tenant(operation: Operation, items: list[Any], caller: CallerAttrs) -> None:
-    field = operation.tenant.field
-    if field is None:
+def check_tenant(operation: Endpoint, items: list[Any], caller: CallerAttrs) -> None:
+    tenant = operation.tenant
+    field = tenant.field if tenant is not None else None
+    if tenant is None or field is None:
         return
-    attr = str(operation.tenant.equals).removeprefix(CALLER_PREFIX)
+    attr = str(tenant.equals).removeprefix(CALLER_PREFIX)
     expected = caller.get(attr, items[0].get(field) if items and isinstance(items[0], dict) else None)
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get(field) != expected:
@@ -154,13 +189,16 @@ def windows(
     return ({**params, p: first, s: size}, {**params, p: second, s: size}, {**params, p: both, s: size * 2})
 
 
-def check_continuity(operation: Operation, params: dict[str, Any], fetch: Fetch) -> None:
-    maximum = operation.parameters[operation.pagination.size_param]["schema"].get("maximum", 50)
-    first_q, second_q, both_q = windows(operation.pagination, params, int(maximum))
+def check_continuity(operation: Endpoint, params: dict[str, Any], fetch: Fetch) -> None:
+    pagination = operation.pagination
+    if pagination is None or not pagination.start_param:
+        return
+    maximum = parameter_schema(operation.query.get(pagination.size_param, {})).get("maximum", 50)
+    first_q, second_q, both_q = windows(pagination, params, int(maximum))
     first, second, both = fetch(first_q), fetch(second_q), fetch(both_q)
     if first is None or second is None or both is None:
         return
-    p, s = operation.pagination.start_param, operation.pagination.size_param
+    p, s = pagination.start_param, pagination.size_param
     a, b, whole = _ids(first), _ids(second), _ids(both)
     describe = (
         f"{p}={first_q[p]}&{s}={first_q[s]} then {p}={second_q[p]}&{s}={second_q[s]}, "

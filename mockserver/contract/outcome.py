@@ -73,6 +73,9 @@ class RunOutcome:
     errors: Counter[str] = field(default_factory=Counter)
     # Why an operation never got a 2xx to a valid request (a run that tested nothing).
     untested: dict[str, str] = field(default_factory=dict)
+    # Operations that must each be tested for the run to count (the lists the semantic checks
+    # judge); None: every selected operation.
+    critical: set[str] | None = None
     # Set when the run was stopped early: "SIGINT", "SIGTERM", or "time limit".
     interrupted_by: str | None = None
     reports: list[Path] = field(default_factory=list)
@@ -102,14 +105,29 @@ class RunOutcome:
         return sum(n for status, n in self.statuses.get(operation, Counter()).items() if 200 <= status < 300)
 
     @property
+    def nothing_tested(self) -> bool:
+        """No operation ever answered 2xx to a valid request, and either nothing was found or
+        every answer was a refusal (401/403/404: the identity, organization or URL is wrong)."""
+        if not self.untested or any(self.successes(op) for op in self.statuses):
+            return False
+        seen = {status for counts in self.statuses.values() for status in counts}
+        return not self.findings or seen <= {401, 403, 404}
+
+    @property
     def untested_is_fatal(self) -> bool:
-        """Nothing was tested: no violation was found and an operation never answered 2xx, or an
-        operation was only ever refused (401/403/404), which means the run's identity,
-        organization or URL is wrong, whatever else was found."""
+        """Nothing was tested: no operation ever answered 2xx; or, of the operations that must be
+        tested, one never answered 2xx and no violation was found, or one was only ever refused
+        (401/403/404), which means the run's identity, organization or URL is wrong, whatever
+        else was found."""
+        if self.nothing_tested:
+            return True
+        if any(not self.cases.get(op) for op in self.untested):
+            return True  # an operation the run never reached was not tested at all
+        critical = [op for op in self.untested if self.critical is None or op in self.critical]
         refused_only = any(
-            self.statuses.get(op) and set(self.statuses[op]) <= {401, 403, 404} for op in self.untested
+            self.statuses.get(op) and set(self.statuses[op]) <= {401, 403, 404} for op in critical
         )
-        return bool(self.untested) and (not self.findings or refused_only)
+        return bool(critical) and (not self.findings or refused_only)
 
     @property
     def exit_code(self) -> int:

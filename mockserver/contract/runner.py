@@ -36,9 +36,11 @@ from mockserver.contract.hooks import DomainFailure, bind_run
 from mockserver.contract.outcome import TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
 from mockserver.contract.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
 from mockserver.contract.sweep import DEFAULT_WINDOW
+from mockserver.contract.validation import known_operations
 from mockserver.model.defaults import DEFAULT_SEED, default_spec_path
+from mockserver.model.document import SpecError, resolve_refs
 from mockserver.model.schemas import schema_errors
-from mockserver.model.spec import Spec, SpecError, load_spec, resolve_refs
+from mockserver.model.spec import Spec, load_spec
 
 # A redirect chain longer than this is a loop, reported once rather than followed 30 times.
 MAX_REDIRECTS = 5
@@ -160,7 +162,7 @@ def preflight(url: str, timeout: float, should_stop: Callable[[], bool] = lambda
             raise RunError(f"{what}: {type(exc).__name__}: {exc}") from None
 
 
-def build_schema(options: RunOptions) -> Any:
+def build_schema(options: RunOptions, labels: list[str] | None = None) -> Any:
     schema: Any
     try:
         schema = schemathesis.openapi.from_path(options.spec_path)
@@ -215,8 +217,8 @@ def build_schema(options: RunOptions) -> Any:
     # Schemathesis keeps interesting cases of earlier runs in a cache under the working directory
     # and replays them; a contract run must depend on the deployment and the seed alone.
     config.cache.enabled = False
-    if options.include_operations:
-        schema = schema.include(operation_id=list(options.include_operations))
+    if options.include_operations and labels:
+        schema = schema.include(name=list(labels))
     bind_run(schema, caller=options.caller, window=options.window)
     return schema
 
@@ -234,7 +236,7 @@ def explain_schema_violation(spec: Spec, label: str, response: Any) -> str | Non
     object; re-validating with the OpenAPI 3.0 validator points at the offending leaf instead:
     `/3/llm_settings/temperature: '0.5' is not of type 'number'`.
     """
-    operation = next((op for op in spec.operations.values() if op.label == label), None)
+    operation = spec.by_label(label)
     if operation is None or response is None:
         return None
     declared = operation.responses.get(str(response.status_code), {}).get("content", {})
@@ -353,18 +355,21 @@ class _Collector:
         return False
 
 
-def _selected(spec: Spec, options: RunOptions) -> list[str]:
-    """The operations the run covers, as Schemathesis labels; an empty selection is an error."""
-    known = {op.operation_id: op.label for op in spec.operations.values()}
-    if not options.include_operations:
-        return sorted(known.values())
-    unknown = [name for name in options.include_operations if name not in known]
+def selected(spec: Spec, include: tuple[str, ...]) -> list[str]:
+    """The operations a run covers, as Schemathesis labels (`GET /path`), chosen by operationId
+    or label; a selector that names nothing, or a document with nothing to test, is an error."""
+    if not spec.endpoints:
+        raise RunError(f"{spec.path.name}: /paths: no operation to test")
+    if not include:
+        return sorted({e.label for e in spec.endpoints.values()})
+    found = {name: spec.find(name) for name in include}
+    unknown = [name for name, endpoint in found.items() if endpoint is None]
     if unknown:
         raise RunError(
             f"--include-operation selects nothing for {', '.join(repr(n) for n in unknown)} "
-            f"(operationIds: {', '.join(sorted(known))})"
+            f"({known_operations(spec)})"
         )
-    return sorted(known[name] for name in options.include_operations)
+    return sorted({e.label for e in found.values() if e is not None})
 
 
 def _why_untested(
@@ -386,7 +391,8 @@ def _why_untested(
         code = statuses.most_common(1)[0][0]
         hint = "is --token right?" if options.token else "no --token was given"
         return f"every request to {label} was answered {code}: {hint}"
-    tenant = next((op.tenant.parameter for op in spec.operations.values() if op.label == label), None)
+    endpoint = spec.by_label(label)
+    tenant = endpoint.tenant.parameter if endpoint is not None and endpoint.tenant else None
     org_id = options.org_id
     if tenant and set(statuses) <= {404} and org_id:
         return f"{label} answered 404 for org {org_id!r}: is --org-id right?"
@@ -454,24 +460,30 @@ def run(
     on_finding: Callable[[Finding], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_engine_start: Callable[[], None] | None = None,
+    on_understood: Callable[[list[str]], None] | None = None,
 ) -> RunOutcome:
     """Run the contract or fuzzing session `options` describes.
 
     `should_stop` is polled (the preflight, between events); `on_engine_start` is called once
-    the engine is under way, from when a `KeyboardInterrupt` unwinds it cleanly.
+    the engine is under way, from when a `KeyboardInterrupt` unwinds it cleanly;
+    `on_understood` gets one line per selected list: what the model understood of it.
     """
     stop_requested = should_stop or (lambda: False)
     try:
         spec = load_spec(options.spec_path)
     except SpecError as exc:
         raise RunError(str(exc)) from None
-    selected = _selected(spec, options)
+    chosen = selected(spec, options.include_operations)
     if options.url is not None:
         preflight(options.url, options.timeout, stop_requested)
-    schema = build_schema(options)
+    if on_understood is not None:
+        on_understood([e.understood(spec.details) for e in spec.lists.values() if e.label in chosen])
+    schema = build_schema(options, chosen)
     target = options.url or "in-process app"
     outcome = RunOutcome(seed=options.seed, target=target)
     outcome.selected_checks = tuple(sorted(options.checks_to_run))
+    # A list that never answered was not judged at all: the semantic checks need its pages.
+    outcome.critical = {e.label for e in spec.lists.values()}
     collector = _Collector(outcome, spec, options, on_finding)
     handlers, context, outcome.reports = _report_handlers(schema, options)
     started = time.monotonic()
@@ -519,7 +531,7 @@ def run(
                     continue
                 collector.scenario(event.recorder, event.elapsed_time)
                 if options.mode == "fuzz" and all(
-                    outcome.cases.get(label, 0) >= options.max_examples for label in selected
+                    outcome.cases.get(label, 0) >= options.max_examples for label in chosen
                 ):
                     # Schemathesis' fuzz engine draws without an example budget; this is ours.
                     stopped_by_run = True
@@ -547,7 +559,7 @@ def run(
         _scrub(outcome.reports, options.secrets)
     if expired.is_set() and not outcome.interrupted:
         outcome.interrupted_by = "time limit"
-    for label in selected:
+    for label in chosen:
         if outcome.successes(label):
             continue
         reached = bool(outcome.cases.get(label))
@@ -555,5 +567,5 @@ def run(
         # an operation that --max-duration left untested is still untested.
         if (outcome.interrupted and not reached) or (stopped_by_run and (outcome.errors or not reached)):
             continue
-        outcome.untested[label] = _why_untested(outcome, spec, label, options, selected)
+        outcome.untested[label] = _why_untested(outcome, spec, label, options, chosen)
     return outcome

@@ -15,6 +15,11 @@ answers against each other:
   between them agree field for field (`updated_at` included).
 * `tenant_isolated`: organizations the caller was not given answer the declared "not yours"
   status, never data.
+* `totals_exact`: an envelope's total is the same on every page of a walk, and is the count of
+  the (filtered) list where a walk reached its end; a "more" flag is false on the last page only.
+
+Lists are read through the one operation model: an envelope's items, its total, filters declared
+or inferred with their relation (a flag, equality, membership in an array).
 
 This module is pure: it sends requests through a `Send` function it is given (the Schemathesis
 edge is `hooks.py`) and raises `SweepViolation`s naming the answers that disagree.
@@ -29,8 +34,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from mockserver.model.endpoints import Endpoint
 from mockserver.model.rules import DomainViolation
-from mockserver.model.spec import CALLER_PREFIX, Filter, Operation
+from mockserver.model.semantics import CALLER_PREFIX, Filter, field_value, parameter_schema
 
 # Items of the list compared in every walk, unless the run asks for another bound.
 DEFAULT_WINDOW = 200
@@ -48,7 +54,13 @@ MAX_TENANT_PROBES = 4
 # Listed records read again through the detail operation.
 DETAIL_READS = 3
 
-SWEEP_CHECKS: tuple[str, ...] = ("pages_agree", "filters_exact", "records_consistent", "tenant_isolated")
+SWEEP_CHECKS: tuple[str, ...] = (
+    "pages_agree",
+    "filters_exact",
+    "records_consistent",
+    "tenant_isolated",
+    "totals_exact",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +79,13 @@ class Request:
 class Answer:
     request: Request
     status: int
-    # The JSON array a 200 carried, or None.
+    # The items a 200 carried (the array, or the envelope's), or None.
     items: list[Any] | None
     # The edge's own record of the exchange, for reports (a Schemathesis case and response).
     exchange: Any = None
+    # What the envelope says of the whole list: its total, and whether more pages follow.
+    total: int | None = None
+    more: bool | None = None
 
 
 Send = Callable[[Request], Answer]
@@ -92,17 +107,20 @@ class Walk:
     """Consecutive pages of one size from the start of the list."""
 
     size: int
-    flags: tuple[tuple[str, bool], ...]
+    # The filter parameters sent, with their values.
+    flags: tuple[tuple[str, Any], ...]
     items: list[Any] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
     # A page came back shorter than its size: the list ended there.
     ended: bool = False
     # The request that came back refused (not a 200 array), if any.
     refused: Answer | None = None
+    # The field that identifies an item.
+    key: str = "id"
 
     @property
     def ids(self) -> list[Any]:
-        return [_id(item) for item in self.items]
+        return [_id(item, self.key) for item in self.items]
 
     def answer_at(self, position: int) -> Answer:
         """The answer whose page holds item `position`."""
@@ -114,11 +132,12 @@ class Walk:
         return self.answers[-1]
 
 
-def _id(item: Any) -> Any:
-    """What identifies an item across answers: its `id` when it has a plain one, else the
-    whole item (so two different records without ids never pass for one)."""
-    if isinstance(item, dict) and isinstance(item.get("id"), str | int | float | bool):
-        return item["id"]
+def _id(item: Any, key: str = "id") -> Any:
+    """What identifies an item across answers: its key (`id`, or the field the detail
+    operation is addressed by) when it has a plain one, else the whole item (so two different
+    records without ids never pass for one)."""
+    if isinstance(item, dict) and isinstance(item.get(key), str | int | float | bool):
+        return item[key]
     return json.dumps(item, sort_keys=True, default=str)
 
 
@@ -131,7 +150,7 @@ class Sweep:
 
     def __init__(
         self,
-        operation: Operation,
+        operation: Endpoint,
         send: Send,
         *,
         base: dict[str, Any],
@@ -151,16 +170,24 @@ class Sweep:
         self._cache: dict[Request, Answer] = {}
         # Every answer in the order received: `records_consistent` compares all of them.
         self.received: list[Answer] = []
-        self._walks: dict[tuple[int, tuple[tuple[str, bool], ...]], Walk] = {}
-        size_schema = operation.parameters[self.pagination.size_param].get("schema", {})
-        start_schema = operation.parameters[self.pagination.start_param].get("schema", {})
+        self._walks: dict[tuple[int, tuple[tuple[str, Any], ...]], Walk] = {}
+        query = operation.query
+        pagination = self.pagination
+        size_schema = parameter_schema(query[pagination.size_param]) if pagination else {}
+        start = pagination.start_param if pagination else ""
+        start_schema = parameter_schema(query[start]) if start else {}
+        # Pages follow each other only where a start parameter moves the window.
+        self.paged = pagination is not None and bool(pagination.start_param)
         # The largest page the contract allows (without a declared maximum, the default size: a
         # deployment may cap an unbounded size where it likes), within what one answer should hold.
-        allowed = int(size_schema.get("maximum", size_schema.get("default", 20)))
+        allowed = _int(size_schema.get("maximum", size_schema.get("default")), 20)
         self.largest = max(1, min(allowed, max(LARGEST_REQUESTED, self.window)))
-        self.smallest = max(1, int(size_schema.get("minimum", 1)))
-        self.default_size = max(1, min(int(size_schema.get("default", self.largest)), self.largest))
-        self.first = int(start_schema.get("minimum", 0)) if self.pagination.style == "offset" else 0
+        self.smallest = max(1, _int(size_schema.get("minimum"), 1))
+        self.default_size = max(1, min(_int(size_schema.get("default"), self.largest), self.largest))
+        offsets = pagination is not None and pagination.style == "offset"
+        self.first = _int(start_schema.get("minimum"), 0) if offsets else 0
+        self.defaults = dict(operation.defaults)
+        self.key = operation.key_field
 
     # ------------------------------------------------------------------------------ requests
 
@@ -176,22 +203,27 @@ class Sweep:
         self.received.append(answer)
         return answer
 
-    def page_query(self, index: int, size: int, flags: Iterable[tuple[str, bool]] = ()) -> dict[str, Any]:
+    def page_query(self, index: int, size: int, flags: Iterable[tuple[str, Any]] = ()) -> dict[str, Any]:
         """The query for page `index` (from 0) of `size` items."""
         p = self.pagination
+        if p is None:
+            return {**self.base, **dict(flags)}
+        if not p.start_param:
+            return {**self.base, **dict(flags), p.size_param: size}
         start = index * size if p.style == "offset" else p.first_page + index
         return {**self.base, **dict(flags), p.start_param: start, p.size_param: size}
 
     def offset_query(self, offset: int, size: int) -> dict[str, Any]:
         p = self.pagination
+        assert p is not None
         return {**self.base, **dict(self._no_filters()), p.start_param: offset, p.size_param: size}
 
-    def walk(self, size: int, flags: Iterable[tuple[str, bool]] = ()) -> Walk:
+    def walk(self, size: int, flags: Iterable[tuple[str, Any]] = ()) -> Walk:
         """Pages of `size` from the start until the window is covered or the list ends."""
         key = (size, tuple(flags))
         if key in self._walks:
             return self._walks[key]
-        walk = self._walks[key] = Walk(size, key[1])
+        walk = self._walks[key] = Walk(size, key[1], key=self.key)
         index = 0
         while len(walk.items) < self.window and not walk.ended and index < MAX_PAGES_PER_WALK:
             answer = self.get(self.page_query(index, size, key[1]))
@@ -200,13 +232,17 @@ class Sweep:
                 break
             walk.answers.append(answer)
             walk.items.extend(answer.items)
-            walk.ended = len(answer.items) < size
+            # A list that does not page is whole in its one answer.
+            walk.ended = len(answer.items) < size or self.pagination is None
             index += 1
+            if not self.paged:
+                break
         return walk
 
     def after(self, walk: Walk) -> Answer:
         """The page right after a walk's short last page, which must be empty."""
         last = walk.answers[-1]
+        assert self.pagination is not None
         if self.pagination.style == "page":
             return self.get(self.page_query(len(walk.answers), walk.size, walk.flags))
         start = dict(last.request.query)[self.pagination.start_param]
@@ -247,12 +283,13 @@ class Sweep:
             raise self._refused(check, walk.refused)
         return walk
 
-    def _no_filters(self) -> tuple[tuple[str, bool], ...]:
-        # Absent means the declared default; a filter on by default is switched off explicitly.
-        return tuple((f.param, False) for f in self.operation.filters if self._default(f) is True)
+    def _no_filters(self) -> tuple[tuple[str, Any], ...]:
+        # Absent means the declared default; a flag on by default is switched off explicitly.
+        flags = [f for f in self.operation.filters if f.relation == "flag"]
+        return tuple((f.param, False) for f in flags if self._default(f) is True)
 
     def _default(self, rule: Filter) -> Any:
-        return dict(self.operation.defaults()).get(rule.param)
+        return self.defaults.get(rule.param)
 
     def sizes(self) -> list[int]:
         """The page sizes walked besides the largest: the default and a small odd one."""
@@ -261,6 +298,8 @@ class Sweep:
         return sorted(s for s in chosen if s != self.largest)
 
     def pages_agree(self) -> None:
+        if self.pagination is None:
+            return  # one answer holds the whole list: there are no pages to agree
         reference = self.reference("pages_agree")
         self._check_end(reference, "pages_agree")
         for size in self.sizes():
@@ -269,12 +308,12 @@ class Sweep:
                 raise self._refused("pages_agree", walk.refused)
             self._agree(reference, walk)
             self._check_end(walk, "pages_agree")
-        if self.pagination.style == "offset":
+        if self.paged and self.pagination.style == "offset":
             self._compose(reference)
 
     def _check_end(self, walk: Walk, check: str) -> None:
         """A walk's short last page ends the list: the page after it is an empty array."""
-        if not walk.ended or not walk.answers:
+        if not walk.ended or not walk.answers or not self.paged or self.pagination is None:
             return
         last = walk.answers[-1]
         after = self.after(walk)
@@ -305,11 +344,12 @@ class Sweep:
             f"{last.request.describe()} returned {len(last.items or [])} of {s}={walk.size} items, "
             f"which ends the {'filtered ' if filtered else ''}list, yet the next page "
             f"({p}={dict(after.request.query)[p]}) returned {len(after.items)} more (ids "
-            f"{_ids_shown(after.items)}). {why}",
+            f"{_ids_shown(after.items, self.key)}). {why}",
             [last, after],
         )
 
     def _agree(self, reference: Walk, walk: Walk) -> None:
+        assert self.pagination is not None
         s = self.pagination.size_param
         ref_ids, ids = reference.ids, walk.ids
         for k in range(min(len(ref_ids), len(ids))):
@@ -351,6 +391,7 @@ class Sweep:
 
     def _compose(self, reference: Walk) -> None:
         """Unaligned windows: item k of (skip, limit) is item skip+k of the list."""
+        assert self.pagination is not None
         ref_ids, p, s = reference.ids, self.pagination.start_param, self.pagination.size_param
         known = len(ref_ids)
         for skip, limit in ((3, 11), (max(0, min(self.window, known) - 4), 9)):
@@ -361,7 +402,7 @@ class Sweep:
             if answer.items is None:
                 raise self._refused("pages_agree", answer)
             expected = ref_ids[skip : skip + limit]
-            got = [_id(i) for i in answer.items]
+            got = [_id(i, self.key) for i in answer.items]
             complete = reference.ended or skip + limit <= known
             if got != expected and (complete or got[: len(expected)] != expected):
                 raise SweepViolation(
@@ -382,7 +423,7 @@ class Sweep:
         except SweepViolation:
             return  # the unfiltered list is not one sequence to compare with: pages_agree says how
         for rule in rules:
-            if self._default(rule) is True:
+            if rule.relation != "flag" or self._default(rule) is True:
                 continue  # the spec says absence filters: `false` is then the only "off"
             off = self.walk(self.largest, (*self._no_filters(), (rule.param, False)))
             if off.refused is not None:
@@ -399,8 +440,30 @@ class Sweep:
                     f"{_shown(reference.ids[k : k + 5])} without it.",
                     [off.answer_at(k), reference.answer_at(k)],
                 )
-        for chosen in self._combinations(rules):
+        usable = tuple(rule for rule in rules if self.probe_value(rule, reference) is not None)
+        for chosen in self._combinations(usable):
             self._filtered(reference, chosen)
+
+    def probe_value(self, rule: Filter, reference: Walk) -> Any:
+        """The value a filter is tried with: true for a flag; for equality or membership, the
+        value the unfiltered list holds most often (so the filtered list is not empty), or None
+        when the list shows no value to try."""
+        if rule.relation == "flag":
+            return True
+        counts: dict[Any, int] = {}
+        for item in reference.items:
+            found = field_value(item, rule.field)
+            values = found if rule.relation == "contains" and isinstance(found, list) else [found]
+            for value in values:
+                if isinstance(value, str | int | bool) and not (isinstance(value, str) and not value):
+                    counts[value] = counts.get(value, 0) + 1
+        return max(counts, key=lambda v: counts[v]) if counts else None
+
+    def flags_for(self, chosen: tuple[Filter, ...], reference: Walk) -> tuple[tuple[str, Any], ...]:
+        """The query that switches the chosen filters on (and every other flag off)."""
+        return tuple(
+            {**dict(self._no_filters()), **{f.param: self.probe_value(f, reference) for f in chosen}}.items()
+        )
 
     def _combinations(self, rules: tuple[Filter, ...]) -> Iterator[tuple[Filter, ...]]:
         yield from ((rule,) for rule in rules)
@@ -410,12 +473,13 @@ class Sweep:
             yield rules
 
     def _filtered(self, reference: Walk, chosen: tuple[Filter, ...]) -> None:
-        flags = tuple({**dict(self._no_filters()), **{f.param: True for f in chosen}}.items())
-        named = "&".join(f"{f.param}=true" for f in chosen)
+        flags = self.flags_for(chosen, reference)
+        sent = dict(flags)
+        named = "&".join(f"{f.param}={_text(sent[f.param])}" for f in chosen)
         walk = self.walk(self.largest, flags)
         if walk.refused is not None:
             raise self._refused("filters_exact", walk.refused)
-        wanted = self._expected(chosen, walk)
+        wanted = self._expected(chosen, walk, sent)
         if wanted is None:
             return  # a `$caller` value the run does not know, and no item to learn it from
         position: dict[Any, int] = {}
@@ -425,13 +489,14 @@ class Sweep:
         beyond = len(reference.ids)
         ids = walk.ids
         for k, item in enumerate(walk.items):
-            wrong = next((f for f, v in wanted.items() if _field(item, f) != v), None)
+            wrong = next((rule for rule, admits in wanted if not admits(item)), None)
             if wrong is not None:
                 raise SweepViolation(
                     "filters_exact",
                     "Filtered list holds an item that does not match",
-                    f"{named}: item {k}, id {ids[k]!r}, has {wrong}={_field(item, wrong)!r}, but the "
-                    f"filter admits only {wanted[wrong]!r}.",
+                    f"{named}: item {k}, id {ids[k]!r}, has {wrong.field}="
+                    f"{field_value(item, wrong.field)!r}, but the filter admits only "
+                    f"{self._admitted(wrong, sent, walk)}.",
                     [walk.answer_at(k)],
                 )
             if reference.ended and ids[k] not in position:
@@ -460,36 +525,61 @@ class Sweep:
         reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
         for k, item in enumerate(reference.items[:reached]):
-            if _matches(item, wanted) and _id(item) not in returned:
-                shown = ", ".join(f"{f}={_field(item, f)!r}" for f in wanted)
+            if all(admits(item) for _, admits in wanted) and _id(item, self.key) not in returned:
+                shown = ", ".join(f"{rule.field}={field_value(item, rule.field)!r}" for rule, _ in wanted)
                 at = next((j for j, place in enumerate(places) if place > k), None)
                 raise SweepViolation(
                     "filters_exact",
                     "Filter dropped matching items",
-                    f"{named}: id {_id(item)!r} ({shown}) is item {k} of the unfiltered list and "
+                    f"{named}: id {_id(item, self.key)!r} ({shown}) is item {k} of the unfiltered list and "
                     "satisfies the filter, but the filtered list "
                     + (f"skips it (its item {at} is {ids[at]!r})." if at is not None else "lacks it."),
                     [reference.answer_at(k), walk.answer_at(at) if at is not None else walk.answers[-1]],
                 )
 
-    def _expected(self, chosen: tuple[Filter, ...], walk: Walk) -> dict[str, Any] | None:
-        """The field values the chosen filters admit, with unknown `$caller` values learnt from
-        the filtered items (filters_hold already requires them to agree)."""
-        wanted: dict[str, Any] = {}
+    def _admitted(self, rule: Filter, sent: dict[str, Any], walk: Walk) -> str:
+        if rule.relation == "flag":
+            return repr(self._flag_value(rule, walk))
+        if rule.relation == "contains":
+            return f"items whose {rule.field} holds {sent[rule.param]!r}"
+        return repr(sent[rule.param])
+
+    def _flag_value(self, rule: Filter, walk: Walk | None) -> Any:
+        equals = rule.equals
+        if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
+            attr = equals.removeprefix(CALLER_PREFIX)
+            if attr in self.caller:
+                return self.caller[attr]
+            if walk is not None and walk.items and isinstance(walk.items[0], dict):
+                return field_value(walk.items[0], rule.field)
+            return _UNKNOWN
+        return equals
+
+    def _expected(
+        self, chosen: tuple[Filter, ...], walk: Walk, sent: dict[str, Any]
+    ) -> list[tuple[Filter, Callable[[Any], bool]]] | None:
+        """A test of each chosen filter, with unknown `$caller` values learnt from the filtered
+        items (filters_hold already requires them to agree); None when nothing can be compared."""
+        wanted: list[tuple[Filter, Callable[[Any], bool]]] = []
+        fixed: dict[str, Any] = {}
         for rule in chosen:
-            equals = rule.equals
-            if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
-                attr = equals.removeprefix(CALLER_PREFIX)
-                if attr in self.caller:
-                    equals = self.caller[attr]
-                elif walk.items and isinstance(walk.items[0], dict):
-                    equals = walk.items[0].get(rule.field)
-                else:
-                    return None
-            if rule.field in wanted and wanted[rule.field] != equals:
+            if rule.relation != "flag":
+                wanted.append((rule, self._admits(rule, sent[rule.param])))
+                continue
+            equals = self._flag_value(rule, walk)
+            if equals is _UNKNOWN:
+                return None
+            if rule.field in fixed and fixed[rule.field] != equals:
                 return None  # two filters on one field that cannot both hold: nothing to compare
-            wanted[rule.field] = equals
+            fixed[rule.field] = equals
+            wanted.append((rule, _equal_at(rule.field, equals)))
         return wanted
+
+    def _admits(self, rule: Filter, value: Any) -> Callable[[Any], bool]:
+        def admits(item: Any) -> bool:
+            return rule.admits(item, value, self.caller)
+
+        return admits
 
     def records_consistent(self) -> None:
         """One id, one record: over every answer the other rules fetched, and a second read."""
@@ -501,9 +591,9 @@ class Sweep:
             if answer.request.path or not answer.items:
                 continue
             for item in answer.items:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), str | int | float | bool):
+                if not isinstance(item, dict) or not isinstance(item.get(self.key), str | int | float | bool):
                     continue  # a record without an id cannot be matched with another
-                identifier = _id(item)
+                identifier = _id(item, self.key)
                 if identifier not in seen:
                     seen[identifier] = (item, answer)
                     continue
@@ -530,12 +620,12 @@ class Sweep:
         if self._read_one is None:
             return
         for k, item in enumerate(reference.items[:DETAIL_READS]):
-            answer = self._read_one(_id(item))
+            answer = self._read_one(_id(item, self.key))
             if answer.status != 200 or not answer.items:
                 raise SweepViolation(
                     "records_consistent",
                     "Listed record not found by its id",
-                    f"id {_id(item)!r} is item {k} of the list, but reading it by id answered "
+                    f"id {_id(item, self.key)!r} is item {k} of the list, but reading it by id answered "
                     f"{answer.status}.",
                     [reference.answer_at(k), answer],
                 )
@@ -550,7 +640,7 @@ class Sweep:
                 raise SweepViolation(
                     "records_consistent",
                     "List and detail disagree",
-                    f"id {_id(item)!r} in the list ({reference.answer_at(k).request.describe()}) "
+                    f"id {_id(item, self.key)!r} in the list ({reference.answer_at(k).request.describe()}) "
                     f"and read by id: {'; '.join(diff[:3])}"
                     + (f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""),
                     [reference.answer_at(k), answer],
@@ -565,12 +655,13 @@ class Sweep:
 
     def tenant_isolated(self, others: Iterable[str]) -> None:
         """Organizations the caller was not given answer the declared refusal, not data."""
-        parameter = self.operation.tenant.parameter
-        if parameter is None:
+        tenant = self.operation.tenant
+        parameter = tenant.parameter if tenant is not None else None
+        if tenant is None or parameter is None:
             return
         given = self.path.get(parameter)
         refusals = [code for code in ("404", "403") if code in self.operation.responses]
-        member_of = str(self.operation.tenant.member_of or "").removeprefix(CALLER_PREFIX)
+        member_of = str(tenant.member_of or "").removeprefix(CALLER_PREFIX)
         # Organizations the run says its caller belongs to are not probed.
         members = {str(o) for o in self.caller.get(member_of, ())} | {str(given)}
         candidates = [o for o in dict.fromkeys([*others, *self._seen(parameter)]) if o not in members]
@@ -585,7 +676,7 @@ class Sweep:
                     "Data served for an organization the caller was not given",
                     f"{parameter}={other!r}, an organization this run's caller was not given "
                     f"({parameter}={given!r}), answered {answer.status} with {len(answer.items)} "
-                    f"items (ids {_ids_shown(answer.items)}).",
+                    f"items (ids {_ids_shown(answer.items, self.key)}).",
                     [answer],
                 )
             if str(answer.status) not in declared and (declared or not 400 <= answer.status < 500):
@@ -599,6 +690,76 @@ class Sweep:
                     + " for it, so that an organization's existence does not leak to outsiders.",
                     [answer],
                 )
+
+    def totals_exact(self) -> None:
+        """An envelope's total is one number on every page of a walk, and the count of the
+        (filtered) list where the walk reached the end; "more" is false on the last page only."""
+        listing = self.operation.listing
+        if listing is None or (listing.total_field is None and listing.has_more_field is None):
+            return
+        reference = self.reference("totals_exact")
+        with contextlib.suppress(SweepViolation):
+            self.filters_exact()
+        walks = [w for w in self._walks.values() if w.answers and w.refused is None]
+        walks.sort(key=lambda w: (w.flags != reference.flags, w.size != reference.size))
+        for walk in walks:
+            self._walk_totals(walk, listing.total_field, listing.has_more_field)
+
+    def _walk_totals(self, walk: Walk, total_field: str | None, more_field: str | None) -> None:
+        named = "&".join(f"{k}={_text(v)}" for k, v in walk.flags) or "the unfiltered list"
+        first = walk.answers[0]
+        if total_field is not None:
+            for answer in walk.answers:
+                if answer.total is None:
+                    raise SweepViolation(
+                        "totals_exact",
+                        "Total missing",
+                        f"{answer.request.describe()} answered without an integer {total_field!r}, "
+                        "which the contract's envelope declares.",
+                        [answer],
+                    )
+                if answer.total != first.total:
+                    raise SweepViolation(
+                        "totals_exact",
+                        "Total changed between pages",
+                        f"{named}: {total_field} is {first.total} on {first.request.describe()} but "
+                        f"{answer.total} on {answer.request.describe()}; one list has one total.",
+                        [first, answer],
+                    )
+            counted = len(walk.items)
+            if walk.ended and first.total != counted:
+                filtered = any(on for _, on in walk.flags)
+                raise SweepViolation(
+                    "totals_exact",
+                    "Total is not the count of the filtered list" if filtered else "Total is not the count",
+                    f"{named}: {total_field} says {first.total}, but the pages hold {counted} items "
+                    "up to the end of the list"
+                    + (
+                        "; a total counted before the filter (or over every owner's records) "
+                        "answers like this."
+                        if filtered
+                        else "."
+                    ),
+                    [first, walk.answers[-1]],
+                )
+            if not walk.ended and first.total is not None and first.total < counted:
+                raise SweepViolation(
+                    "totals_exact",
+                    "Total is below the items listed",
+                    f"{named}: {total_field} says {first.total}, but the pages already hold {counted}.",
+                    [first, walk.answers[-1]],
+                )
+        if more_field is not None and self.paged:
+            for k, answer in enumerate(walk.answers):
+                last = walk.ended and k == len(walk.answers) - 1
+                if answer.more is not None and answer.more == last:
+                    raise SweepViolation(
+                        "totals_exact",
+                        f"{more_field} is wrong",
+                        f"{answer.request.describe()}: {more_field} is {str(answer.more).lower()}, but "
+                        + ("it is the last page of the list." if last else "more pages follow it."),
+                        [answer],
+                    )
 
     def _seen(self, parameter: str) -> list[str]:
         """Values of `parameter` that appear as fields of records already fetched."""
@@ -619,20 +780,26 @@ class Sweep:
         )
 
 
-def _matches(item: Any, wanted: dict[str, Any]) -> bool:
-    return isinstance(item, dict) and all(item.get(f) == v for f, v in wanted.items())
+_UNKNOWN = object()
 
 
-def _field(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else None
+def _equal_at(path: str, value: Any) -> Callable[[Any], bool]:
+    def equal(item: Any) -> bool:
+        return bool(field_value(item, path) == value)
+
+    return equal
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _shown(ids: list[Any]) -> str:
     return repr(ids) if len(ids) <= 8 else f"[{', '.join(repr(i) for i in ids[:8])}, ...]"
 
 
-def _ids_shown(items: list[Any]) -> str:
-    return _shown([_id(i) for i in items])
+def _ids_shown(items: list[Any], key: str = "id") -> str:
+    return _shown([_id(i, key) for i in items])
 
 
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:

@@ -15,8 +15,10 @@ from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.readers import read_from_filename
 
 from mockserver.model import limits, rules
+from mockserver.model.document import SpecError, resolve_refs
+from mockserver.model.endpoints import Endpoint, list_items
 from mockserver.model.schemas import schema_errors
-from mockserver.model.spec import Spec, SpecError, load_spec, resolve_refs
+from mockserver.model.spec import Spec, load_spec
 
 DRIFT_DIR = "drift"
 
@@ -83,8 +85,7 @@ def read_captured(path: Path) -> bytes:
         raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _response_schema(spec: Spec, operation_id: str, status: int) -> dict[str, Any] | None:
-    operation = spec.operations[operation_id]
+def _response_schema(spec: Spec, operation: Endpoint, status: int) -> dict[str, Any] | None:
     declared = operation.responses.get(str(status)) or operation.responses.get(f"{str(status)[0]}XX")
     declared = declared or operation.responses.get("default")
     if declared is None:
@@ -98,27 +99,28 @@ def _response_schema(spec: Spec, operation_id: str, status: int) -> dict[str, An
 def operation_problems(data: Any, spec: Spec, operation_id: str, status: int = 200) -> list[Problem]:
     """Schema violations of a response body, then (for a list page) the domain rules that judge
     one response alone: parent references, timestamp order, unique ids."""
-    operation = spec.operations[operation_id]
-    if status == 200:
-        schema: dict[str, Any] | None = {"type": "array", "items": operation.item_schema}
-    else:
-        schema = _response_schema(spec, operation_id, status)
+    operation = spec.endpoints[operation_id]
+    schema = _response_schema(spec, operation, status)
     if schema is None:
         declared = ", ".join(sorted(operation.responses))
         return [Problem(operation_id, "", f"status {status} is not declared (declared: {declared})")]
     problems = [Problem(operation_id, pointer, message) for pointer, message in schema_errors(data, schema)]
-    if status == 200 and not problems and isinstance(data, list):
+    listing = operation.listing
+    items = list_items(data, listing) if listing is not None and status == 200 else None
+    if not problems and items is not None and listing is not None:
+        item_schema = spec.item_schema(operation)
+        at = f"/{listing.items_field}" if listing.items_field else ""
         applied: tuple[Callable[[], None], ...] = (
-            lambda: rules.check_parent_references(operation, data),
-            lambda: rules.check_timestamps(operation, data),
-            lambda: rules.check_unique_ids(data),
+            lambda: rules.check_parent_references(item_schema, items),
+            lambda: rules.check_timestamps(item_schema, items),
+            lambda: rules.check_unique_ids(items),
         )
         for rule in applied:
             try:
                 rule()
             except rules.DomainViolation as violation:
                 pointer, _, message = violation.message.partition(": ")
-                problems.append(Problem(operation_id, pointer, f"{violation.title}: {message}"))
+                problems.append(Problem(operation_id, at + pointer, f"{violation.title}: {message}"))
     return problems
 
 
@@ -134,16 +136,26 @@ def check_file(
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return "", [Problem(str(path), "", f"not a readable JSON file: {exc}")]
     if operation_id is not None:
-        if operation_id not in spec.operations:
-            raise SpecError(f"unknown operation {operation_id!r} (known: {', '.join(spec.operations)})")
-        candidates = [operation_id]
+        operation = spec.find(operation_id)
+        if operation is None:
+            raise SpecError(f"unknown operation {operation_id!r} ({known_operations(spec)})")
+        candidates = [operation.operation_id]
     else:
-        candidates = list(spec.operations)
+        candidates = list(spec.lists) or list(spec.endpoints)
+    if not candidates:
+        raise SpecError(f"{spec.path.name}: /paths: no operation to validate against")
     code = status or 200
     scored = sorted((len(operation_problems(data, spec, op, code)), op) for op in candidates)
     chosen = scored[0][1]
     problems = [Problem(str(path), p.path, p.message) for p in operation_problems(data, spec, chosen, code)]
     return chosen, problems
+
+
+def known_operations(spec: Spec, shown: int = 12) -> str:
+    """The operations a selector may name, for an error line (bounded for large documents)."""
+    names = sorted(spec.endpoints)
+    more = f", and {len(names) - shown} more" if len(names) > shown else ""
+    return "known: " + ", ".join(names[:shown]) + more + '; or name one as "GET /path"'
 
 
 def drift_files(fixtures_dir: Path) -> list[Path]:

@@ -51,8 +51,9 @@ from mockserver.mock.recipes import Values
 from mockserver.mock.settings import Settings
 from mockserver.mock.steering import Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
 from mockserver.model.defaults import default_fixtures_dir
-from mockserver.model.endpoints import Endpoint, deref, endpoints, json_media
-from mockserver.model.spec import SpecError, load_document, spec_from_document
+from mockserver.model.document import SpecError, deref, json_media, load_document
+from mockserver.model.endpoints import Endpoint
+from mockserver.model.spec import Spec, spec_from_document
 
 MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "error_description", "reason")
 CODE_NAMES = ("code", "status", "status_code", "statusCode", "error_code")
@@ -67,23 +68,18 @@ async def healthz(_request: Request) -> JSONResponse:
 class Plan:
     """What start-up decided, for `serve` to print: inferred pagination, skipped recipes."""
 
-    endpoints: dict[str, Endpoint]
+    spec: Spec
     notes: list[str] = field(default_factory=list)
     directory: Directory | None = None
     # Where the API, its Swagger UI and its document are served ("" or e.g. "/v1").
     base_path: str = ""
 
+    @property
+    def endpoints(self) -> dict[str, Endpoint]:
+        return self.spec.endpoints
+
     def lines(self) -> list[str]:
-        out = []
-        for endpoint in self.endpoints.values():
-            listing = endpoint.listing
-            if listing is not None and listing.inferred and listing.pagination is not None:
-                p = listing.pagination
-                paging = f"{p.start_param or '-'}/{p.size_param} ({p.style})"
-                where = f" in '{listing.items_field}'" if listing.items_field else ""
-                out.append(
-                    f"{endpoint.label}: a list{where}, paged by {paging}, inferred from its parameters"
-                )
+        out = self.spec.understanding()
         if self.directory is None and any(e.security for e in self.endpoints.values()):
             out.append(f"no identities: the credentials are {DEV_CREDENTIALS}")
         elif self.directory is not None:
@@ -114,7 +110,7 @@ def compile_mock(settings: Settings) -> Mock:
     """Read the document, the values and the fixtures, and compile every generator."""
     document = load_document(settings.spec_path)
     spec = spec_from_document(document, settings.spec_path)
-    found = endpoints(document)
+    found = spec.endpoints
     if not found:
         raise SpecError(f"{settings.spec_path.name}: /paths: no operation to serve")
     directory = _directory(settings.fixtures_dir, required=any(e.needs_callers for e in found.values()))
@@ -161,7 +157,7 @@ def compile_mock(settings: Settings) -> Mock:
         )
     id_schemas = {
         op_id: compiler.resolved(
-            compiler.resolved(endpoint.listing.item_schema).get("properties", {}).get("id", {})
+            compiler.resolved(endpoint.listing.item_schema).get("properties", {}).get(endpoint.key_field, {})
         )
         for op_id, (endpoint, _gen) in lists.items()
         if endpoint.listing is not None
@@ -177,7 +173,7 @@ def compile_mock(settings: Settings) -> Mock:
         dataset,
         responder,
         styles,
-        Plan(found, compiler.notes, directory, base_path(document)),
+        Plan(spec, compiler.notes, directory, base_path(document)),
     )
 
 

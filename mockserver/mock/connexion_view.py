@@ -88,6 +88,7 @@ def _convert(node: Any, parent_key: str | None = None) -> Any:
         out["enum"] = [None]
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    out = _nullable_any_of(out)
     for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = out.get(bound)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -106,6 +107,24 @@ def _convert(node: Any, parent_key: str | None = None) -> Any:
     ):
         out.pop(key, None)
     return out
+
+
+_NULL = {"nullable": True, "enum": [None]}
+
+
+def _nullable_any_of(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, {type: null}]` (3.1's nullable X, as FastAPI writes every optional field and
+    parameter) as 3.0's `X` with `nullable: true`: Connexion reads a parameter's `type`."""
+    members = schema.get("anyOf")
+    if not isinstance(members, list) or "type" in schema or _NULL not in members:
+        return schema
+    others = [m for m in members if m != _NULL]
+    if len(others) != 1 or not isinstance(others[0], dict):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    other = others[0]
+    base = {"allOf": [other]} if "$ref" in other else dict(other)
+    return {**base, **rest, "nullable": True}
 
 
 def _lowercase_schemes(document: dict[str, Any]) -> dict[str, Any]:

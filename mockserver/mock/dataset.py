@@ -13,6 +13,7 @@ from __future__ import annotations
 import _random
 import hashlib
 import json
+import math
 import random
 import re
 import threading
@@ -23,18 +24,28 @@ from typing import Any
 import orjson
 
 from mockserver.mock.cache import BytesLRU
-from mockserver.mock.context import Ctx, Gen
+from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.fixtures import GENERATED_ID_BASE
 from mockserver.mock.identities import Directory
 from mockserver.mock.recipes import BASE62, Values
 from mockserver.mock.settings import Settings
+from mockserver.model.document import SpecError
 from mockserver.model.endpoints import Endpoint
-from mockserver.model.spec import CALLER_PREFIX, SpecError
+from mockserver.model.semantics import CALLER_PREFIX, field_value
 
 Record = dict[str, Any]
 
 # Share of generated records for which a boolean filter field is true.
 TRUE_PER_256 = 204
+# Records sampled for the values an inferred filter's field takes, and the most kept: a filter
+# then selects about one record in so many, and one byte per record says which values it holds.
+POOL_SAMPLES = 32
+POOL_SIZE = 6
+# Records indexed by id where ids cannot be decoded (a pattern or format the codec does not
+# write): a detail read finds records among the first so many.
+INDEXED = 100_000
+# Values of an array field that a membership filter constrains: at most this many per record.
+MEMBERS_PER_RECORD = 3
 # Items of a list that does not page.
 UNPAGED_COUNT = 10
 # Serialized records and pages kept for reuse, one budget for the whole dataset. A warm page
@@ -46,16 +57,31 @@ PAGE_CACHE_BYTES = 64 * 2**20
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
-    """One filterable field for every position: `values[codes[position]]`."""
+    """One filterable field for every position: `values[codes[position]]`; for a membership
+    filter, the code's bits say which `values` the record's array holds."""
 
     codes: bytes
     values: tuple[Any, ...]
+    members: bool = False
 
     def mask(self, expected: Any) -> bytes:
-        table = bytes(
-            1 if code < len(self.values) and self.values[code] == expected else 0 for code in range(256)
-        )
+        if self.members:
+            wanted = [i for i, v in enumerate(self.values) if _same(v, expected)]
+            bit = 1 << wanted[0] if wanted else 0
+            table = bytes(1 if code & bit else 0 for code in range(256))
+        else:
+            table = bytes(
+                1 if code < len(self.values) and _same(self.values[code], expected) else 0
+                for code in range(256)
+            )
         return self.codes.translate(table)
+
+
+def _same(value: Any, expected: Any) -> bool:
+    # A query value that Connexion did not convert (a string for a string field) compares as is.
+    return (bool(value == expected) and type(value) is type(expected)) or (
+        isinstance(value, str) and value == str(expected)
+    )
 
 
 def _and(masks: Sequence[bytes]) -> bytes:
@@ -83,6 +109,7 @@ class Collection:
         self._attributes = attributes
         self._build_json = build_json
         self._matches: dict[tuple[tuple[str, Any], ...], Sequence[int]] = {}
+        self._index: dict[str, int] | None = None
         self._lock = threading.Lock()
         # Shared caches: keys carry this collection's identity.
         self._records = records
@@ -134,6 +161,18 @@ class Collection:
             self._records.put(key, cached)
         return cached
 
+    def find(self, field: str, value: Any) -> int | None:
+        """The position of the record whose `field` is `value`, through an index of the first
+        INDEXED records built on first use (ids the codec cannot address)."""
+        with self._lock:
+            if self._index is None:
+                index: dict[str, int] = {}
+                for position in range(min(len(self), INDEXED)):
+                    found = orjson.loads(self.item_json(position)).get(field)
+                    index.setdefault(str(found), position)
+                self._index = index
+            return self._index.get(str(value))
+
     def page_json(self, offset: int, limit: int, criteria: dict[str, Any]) -> bytes:
         """The page serialized; byte-identical to `compact_json(self.page(...))`."""
         key = (id(self), offset, limit, tuple(sorted(criteria.items(), key=lambda kv: kv[0])))
@@ -145,13 +184,32 @@ class Collection:
         return cached
 
 
+def _put(record: Record, path: str, value: Any) -> None:
+    """Set a dotted path (`author.username`) in a partial record the generator completes."""
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[last] = value
+
+
+def _subsets(size: int) -> bytes:
+    """A byte translation table from a random byte to a non-empty subset of `size` values (at
+    most MEMBERS_PER_RECORD of them), as a bit mask."""
+    masks = [m for m in range(1, 1 << size) if bin(m).count("1") <= MEMBERS_PER_RECORD]
+    return bytes(masks[b % len(masks)] for b in range(256))
+
+
 def _attribute(
     curated: Sequence[Record], field: str, generated: bytes, generated_values: tuple[Any, ...]
 ) -> Attribute:
     values = list(generated_values)
     codes = bytearray()
     for record in curated:
-        value = record.get(field)
+        value = field_value(record, field)
         if value not in values:
             values.append(value)
         codes.append(values.index(value))
@@ -212,9 +270,15 @@ _MASK = 2**64 - 1
 
 
 class IdCodec:
-    """Ids of generated records as a function of (tenant position, index), and back."""
+    """Ids of generated records as a function of (tenant position, index), and back, in the id
+    schema's own shape: an integer, a UUID, or a string of the pattern's prefix and characters
+    (`^CH[0-9a-fA-F]{32}$`) or the example's prefix. An id schema of another shape (a `format`,
+    a pattern beyond a prefix and one character class) is *opaque*: records keep the value their
+    schema generates, and are found by an index instead."""
 
-    def __init__(self, schema: dict[str, Any], tenants: int) -> None:
+    def __init__(self, schema: dict[str, Any], tenants: int, field: str = "id") -> None:
+        # The record field the id is written to (`id`, or `slug` where the item path says so).
+        self.field = field
         self.tenants = max(tenants, 1)
         kinds = schema.get("type")
         self.integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
@@ -222,25 +286,57 @@ class IdCodec:
         example = str(schema.get("example", ""))
         prefix = re.match(r"^([A-Za-z]+[_-])", example)
         self.prefix = prefix.group(1) if prefix else ""
+        self.alphabet = BASE62
         self.length = max(len(example) - len(self.prefix), 12) if example else 20
+        self.opaque = False
+        if not (self.integer or self.uuid):
+            self._shape(schema)
+
+    def _shape(self, schema: dict[str, Any]) -> None:
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            shape = _PATTERN_SHAPE.fullmatch(pattern)
+            alphabet = _characters(shape.group(2)) if shape else ""
+            if shape is None or len(alphabet) < 2:
+                self.opaque = True
+                return
+            self.prefix, self.alphabet = shape.group(1).replace("\\", ""), alphabet
+            low, high = shape.group(3), shape.group(4)
+            if low is not None:
+                self.length = int(low) if high is None else max(int(low), min(self.length, int(high or 64)))
+        elif schema.get("format") not in (None, "", "uuid"):
+            self.opaque = True
+            return
+        least, most = schema.get("minLength"), schema.get("maxLength")
+        if isinstance(least, int):
+            self.length = max(self.length, least - len(self.prefix))
+        if isinstance(most, int):
+            self.length = min(self.length, most - len(self.prefix))
+        # Every 64-bit number must fit in the digits the length allows.
+        self.digits = math.ceil(64 / math.log2(len(self.alphabet)))
+        self.opaque = self.length < self.digits
 
     def encode(self, tenant: int, index: int) -> Any:
         if self.integer:
             return GENERATED_ID_BASE + index * self.tenants + tenant
         number = ((tenant << 40 | index) * _MULTIPLIER) & _MASK
         if self.uuid:
-            raw = f"{number:016x}{(number * _MULTIPLIER) & _MASK:016x}"
-            return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-8{raw[17:20]}-{raw[20:32]}"
-        digits = []
-        for _ in range(11):
-            number, rest = divmod(number, 62)
-            digits.append(BASE62[rest])
+            # The 64 bits of the number around the version (4) and variant (8) digits of a
+            # random UUID, so that they decode back; filler after them.
+            n, m = f"{number:016x}", f"{(number * _MULTIPLIER) & _MASK:016x}"
+            return f"{n[:8]}-{n[8:12]}-4{n[12:15]}-8{n[15]}{m[:2]}-{m[2:14]}"
+        base, digits = len(self.alphabet), []
+        for _ in range(self.digits):
+            number, rest = divmod(number, base)
+            digits.append(self.alphabet[rest])
         tail = "".join(digits)
-        filler = "".join(BASE62[(ord(c) * 7 + i) % 62] for i, c in enumerate(tail * 3))
+        filler = "".join(self.alphabet[(ord(c) * 7 + i) % base] for i, c in enumerate(tail * 4))
         return self.prefix + (tail + filler)[: self.length]
 
     def decode(self, value: Any) -> tuple[int, int] | None:
         """(tenant position, index) of a generated id, or None when it is not one."""
+        if self.opaque:
+            return None
         if self.integer:
             try:
                 number = int(value) - GENERATED_ID_BASE
@@ -251,19 +347,53 @@ class IdCodec:
             return number % self.tenants, number // self.tenants
         text = str(value)
         if self.uuid:
-            number = int(text.replace("-", "")[:16], 16) if re.fullmatch(r"[0-9a-f-]{36}", text) else -1
+            digits = text.replace("-", "")
+            uuid_like = re.fullmatch(r"[0-9a-f-]{36}", text) and len(digits) == 32
+            number = int(digits[:12] + digits[13:16] + digits[17], 16) if uuid_like else -1
         else:
             if not text.startswith(self.prefix):
                 return None
-            tail = text[len(self.prefix) : len(self.prefix) + 11]
-            if len(tail) != 11 or any(c not in BASE62 for c in tail):
+            tail = text[len(self.prefix) : len(self.prefix) + self.digits]
+            if len(tail) != self.digits or any(c not in self.alphabet for c in tail):
                 return None
-            number = sum(BASE62.index(c) * 62**i for i, c in enumerate(tail))
+            base = len(self.alphabet)
+            number = sum(self.alphabet.index(c) * base**i for i, c in enumerate(tail))
         if number < 0 or number > _MASK:
             return None
         position = (number * _INVERSE) & _MASK
         tenant, index = position >> 40, position & (2**40 - 1)
         return (tenant, index) if self.encode(tenant, index) == value else None
+
+
+# A literal prefix, one character class, and how many of them: the shape most id patterns take.
+_PATTERN_SHAPE = re.compile(
+    r"\^?((?:[A-Za-z0-9_:.-]|\\[_:.-])*)(\[[^\]]+\]|\\d|\\w)(?:\{(\d+)(?:,(\d*))?\}|\+|\*)\$?"
+)
+
+
+def _characters(cls: str) -> str:
+    """The characters of a regex class such as `[0-9a-fA-F]`, `\\d` or `[a-z0-9-]`."""
+    if cls == "\\d":
+        return "0123456789"
+    if cls == "\\w":
+        return BASE62 + "_"
+    body = cls[1:-1]
+    if body.startswith("^"):
+        return ""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = body[i], body[i + 2]
+            out.extend(chr(c) for c in range(ord(low), ord(high) + 1))
+            i += 3
+        elif body[i] == "\\" and i + 1 < len(body):
+            out.append(body[i + 1])
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(dict.fromkeys(c for c in out if c.isascii() and c.isprintable()))
 
 
 class Dataset:
@@ -286,10 +416,13 @@ class Dataset:
         self._collections: dict[str, dict[Any, Collection]] = {}
         self._codecs: dict[str, IdCodec] = {}
         self._tenant_positions: dict[str, dict[Any, int]] = {}
+        self._filtered: dict[str, frozenset[str]] = {}
         for op_id, (endpoint, _gen) in lists.items():
             tenants = self.tenants(endpoint)
             self._tenant_positions[op_id] = {t: i for i, t in enumerate(tenants)}
-            self._codecs[op_id] = IdCodec(id_schemas.get(op_id) or {"type": "string"}, len(tenants))
+            self._codecs[op_id] = IdCodec(
+                id_schemas.get(op_id) or {"type": "string"}, len(tenants), endpoint.key_field
+            )
 
     def tenants(self, endpoint: Endpoint) -> list[Any]:
         """The tenants an operation's collections are kept for (one, None, without tenancy)."""
@@ -309,6 +442,11 @@ class Dataset:
                 tenant: self._collection(op_id, endpoint, gen, tenant, curated.get(op_id, {}).get(tenant, []))
                 for tenant in self.tenants(endpoint)
             }
+
+    def filters(self, operation_id: str, field: str) -> bool:
+        """Whether the records of a list are kept filterable by `field` (an inferred filter
+        whose field never holds a value selects nothing and is ignored)."""
+        return field in self._filtered.get(operation_id, ())
 
     def collection(self, operation_id: str, tenant: Any) -> Collection | None:
         return self._collections.get(operation_id, {}).get(tenant)
@@ -335,10 +473,15 @@ class Dataset:
         collection = self.collection(operation_id, tenant)
         if collection is None:
             return None
+        key = self._codecs[operation_id].field
         for position, record in enumerate(collection.curated):
-            if record.get("id") == identifier or str(record.get("id")) == str(identifier):
+            if record.get(key) == identifier or str(record.get(key)) == str(identifier):
                 return collection.item_json(position)
-        decoded = self._codecs[operation_id].decode(identifier)
+        codec = self._codecs[operation_id]
+        if codec.opaque:
+            found = collection.find(key, identifier)
+            return None if found is None else collection.item_json(found)
+        decoded = codec.decode(identifier)
         if decoded is None:
             return None
         tenant_position, index = decoded
@@ -362,8 +505,25 @@ class Dataset:
             fixed[endpoint.tenant.field] = tenant
         attributes: dict[str, Attribute] = {}
         streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
+        member_streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
         for rule in endpoint.filters:
             field, equals = rule.field, rule.equals
+            if field in attributes:
+                continue  # two parameters on one field (`status` and `state`) share its values
+            if rule.relation != "flag":
+                pool = self._pool(gen, key, field, rule.relation == "contains")
+                if not pool:
+                    continue  # the field never holds a value to filter by: nothing is selected on it
+                if rule.relation == "contains":
+                    raw = _stream(seed, f"{stem}/{field}", count, 256)
+                    codes = raw.translate(_subsets(len(pool)))
+                    attributes[field] = Attribute(codes, pool, members=True)
+                    member_streams.append((field, codes, pool))
+                else:
+                    codes = _stream(seed, f"{stem}/{field}", count, len(pool))
+                    attributes[field] = _attribute(curated, field, codes, pool)
+                    streams.append((field, codes, pool))
+                continue
             if isinstance(equals, str) and equals.startswith(CALLER_PREFIX):
                 choices = self._caller_values(equals.removeprefix(CALLER_PREFIX), tenant)
                 codes = _stream(seed, f"{stem}/{field}", count, len(choices))
@@ -380,14 +540,31 @@ class Dataset:
             streams.append((field, codes, choices))
 
         def build(index: int) -> bytes:
-            over = dict(fixed)
-            over["id"] = codec.encode(position, index)
+            over: dict[str, Any] = dict(fixed)
+            if not codec.opaque:
+                over[codec.field] = codec.encode(position, index)
             for field, codes, choices in streams:
-                over[field] = choices[codes[index]]
+                _put(over, field, choices[codes[index]])
+            for field, codes, choices in member_streams:
+                code = codes[index]
+                _put(over, field, [v for i, v in enumerate(choices) if code >> i & 1])
             ctx = Ctx(record_rng(key, index), index, values.draw)
             return compact_json(gen(ctx, over))
 
+        self._filtered[op_id] = frozenset(attributes)
         return Collection(curated, count, attributes, build, self._records, self._pages)
+
+    def _pool(self, gen: Gen, key: int, field: str, members: bool) -> tuple[Any, ...]:
+        """The values a filtered field takes, from records generated without it (the same ones
+        for every tenant and seed-determined): what the list will hold and a filter select."""
+        found: list[Any] = []
+        for index in range(POOL_SAMPLES):
+            ctx = Ctx(record_rng(key ^ 0x5EED, index), index, self._values.draw)
+            value = field_value(gen(ctx, MISSING), field)
+            for one in value if members and isinstance(value, list) else [value]:
+                if isinstance(one, str | int | float | bool) and one != "" and one not in found:
+                    found.append(one)
+        return tuple(found[:POOL_SIZE])
 
     def _caller_values(self, attribute: str, tenant: Any) -> tuple[Any, ...]:
         """The values a `$caller.<attribute>` filter field takes: the tenant's users' ones."""

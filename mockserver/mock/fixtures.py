@@ -24,9 +24,11 @@ from jsonschema.exceptions import ValidationError
 
 from mockserver.mock.identities import Directory, Organization, User
 from mockserver.model import limits
+from mockserver.model.endpoints import Endpoint
 from mockserver.model.rules import DomainViolation, check_parent_references, check_timestamps
 from mockserver.model.schemas import pointer, schema_errors
-from mockserver.model.spec import Operation, Spec
+from mockserver.model.semantics import Tenant
+from mockserver.model.spec import Spec
 
 IDENTITIES_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -137,21 +139,21 @@ def load_directory(fixtures_dir: Path) -> Directory:
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    operation: Operation
+    operation: Endpoint
     tenant: Any
 
 
-def _route_pattern(operation: Operation) -> re.Pattern[str]:
+def _route_pattern(operation: Endpoint) -> re.Pattern[str]:
     template = operation.path.strip("/")
     return re.compile("^" + re.sub(r"\{([^}]+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
 
 def _target(spec: Spec, relative_dir: str) -> _Target | None:
-    for operation in spec.operations.values():
+    for operation in spec.lists.values():
         match = _route_pattern(operation).match(relative_dir)
         if match is None:
             continue
-        tenant = operation.tenant
+        tenant = operation.tenant or Tenant()
         return _Target(operation, match.group(tenant.parameter) if tenant.parameter else None)
     return None
 
@@ -190,7 +192,8 @@ def load_records(
             raise FixtureError(f"{where}: /: expected an array of records")
         if target.tenant is not None and target.tenant not in slugs:
             raise FixtureError(f"{where}: unknown organization slug {target.tenant!r} in the path")
-        field = operation.tenant.field
+        field = (operation.tenant or Tenant()).field
+        item_schema = spec.item_schema(operation)
         merged: list[Any] = []
         for i, record in enumerate(data):
             if not isinstance(record, dict):
@@ -206,7 +209,7 @@ def load_records(
             merged.append(record)
             result.setdefault(operation.operation_id, {}).setdefault(tenant, []).append(record)
         data = merged
-        array_schema = {"type": "array", "items": operation.item_schema}
+        array_schema = {"type": "array", "items": item_schema}
         errors = schema_errors(data, array_schema)
         if errors:
             raise FixtureError(
@@ -215,8 +218,8 @@ def load_records(
             )
         try:
             # The same rules the contract checks apply to a served page.
-            check_parent_references(operation, data)
-            check_timestamps(operation, data)
+            check_parent_references(item_schema, data)
+            check_timestamps(item_schema, data)
         except DomainViolation as violation:
             raise FixtureError(f"{where}: {violation.message}") from None
         for i, record in enumerate(data):

@@ -27,8 +27,7 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_forma
 
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, as_floats, token
-from mockserver.model.endpoints import deref
-from mockserver.model.spec import SpecError
+from mockserver.model.document import SpecError, deref
 
 SAMPLES = 12
 MAX_REF_DEPTH = 2
@@ -194,6 +193,17 @@ def _types(schema: dict[str, Any]) -> list[str]:
     return ["string"]
 
 
+def _is_null(schema: dict[str, Any]) -> bool:
+    """A schema that admits only null (`{type: null}`, `{const: null}`, `{enum: [null]}`)."""
+    kind = schema.get("type")
+    return (
+        kind == "null"
+        or kind == ["null"]
+        or schema.get("enum") == [None]
+        or ("const" in schema and schema["const"] is None)
+    )
+
+
 def _nullable(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind) or kind == "null"
@@ -311,6 +321,8 @@ class Compiler:
             )
         if "allOf" in schema:
             schema = self._merge_all_of(schema)
+        if _is_null(schema):
+            return lambda ctx, over: None if over is MISSING else over
         nullable = _nullable(schema)
         gen = self._value(schema, where, component, path, name, stack, dense=dense, writing=writing)
         if gen is None:
@@ -688,6 +700,10 @@ class Compiler:
         branches: list[Gen] = []
         validators = []
         raw_branches = schema[key]
+        # `anyOf: [X, {type: null}]` is how 3.1 (and every FastAPI app) writes a nullable X: the
+        # null branch is the null rate, not half of the records.
+        nulls = [b for b in raw_branches if isinstance(b, dict) and _is_null(b)]
+        raw_branches = [b for b in raw_branches if not (isinstance(b, dict) and _is_null(b))]
         for i, branch in enumerate(raw_branches):
             merged_branch: Any = branch
             if base and isinstance(branch, dict):
@@ -730,9 +746,22 @@ class Compiler:
                 kept = branches[:1]
             branches = kept
         if not branches:
-            return None
+            return (lambda ctx, over: None if over is MISSING else over) if nulls else None
         choices = tuple(branches)
-        return lambda ctx, over: choices[int(ctx.rand() * len(choices))](ctx, over)
+
+        def choose(ctx: Ctx, over: Any) -> Any:
+            return choices[int(ctx.rand() * len(choices))](ctx, over)
+
+        if not nulls or dense:
+            return choose
+        rate = float(self.values.sparse.get("null", 0.1))
+
+        def or_null(ctx: Ctx, over: Any) -> Any:
+            if over is MISSING and ctx.rand() < rate:
+                return None
+            return choose(ctx, over)
+
+        return or_null
 
     # ------------------------------------------------------------------------ leaves
 

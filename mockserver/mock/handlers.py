@@ -22,15 +22,11 @@ from mockserver.mock.dataset import Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
-from mockserver.model.endpoints import Endpoint, json_media
-from mockserver.model.spec import Pagination
+from mockserver.model.document import json_media
+from mockserver.model.endpoints import Endpoint
+from mockserver.model.semantics import Pagination
 
 Handler = Callable[..., Awaitable[Response]]
-# Envelope fields that report on the page, by the names APIs give them.
-TOTAL_NAMES = frozenset(
-    {"total", "total_count", "totalCount", "count", "itemsTotal", "total_items", "totalItems"}
-)
-HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"})
 
 
 class Responder:
@@ -109,7 +105,11 @@ class Responder:
             raise NotFoundProblem(f"Organization '{name}' was not found.")
         offset, limit = _window(listing.pagination, params, len(collection))
         attrs = caller.attrs() if caller is not None else {}
-        criteria = {f.field: f.expected(attrs) for f in endpoint.filters if params.get(f.param)}
+        criteria = {
+            f.field: f.expected(attrs) if f.relation == "flag" else params[f.param]
+            for f in endpoint.filters
+            if f.active(params.get(f.param)) and self.dataset.filters(endpoint.operation_id, f.field)
+        }
         page = collection.page_json(offset, limit, criteria)
         if listing.items_field is None:
             return Response(page, media_type="application/json")
@@ -129,9 +129,9 @@ class Responder:
         if not isinstance(shape, dict):
             return page
         for key, value in list(shape.items()):
-            if key in TOTAL_NAMES and isinstance(value, int) and not isinstance(value, bool):
+            if key == listing.total_field and isinstance(value, int) and not isinstance(value, bool):
                 shape[key] = total
-            elif key in HAS_MORE_NAMES and isinstance(value, bool):
+            elif key == listing.has_more_field and isinstance(value, bool):
                 shape[key] = offset + limit < total
             elif key in params and type(value) is type(params[key]):
                 shape[key] = params[key]
@@ -154,6 +154,8 @@ class Responder:
             # The document admits no "not found": any id is one, as a generated record.
             return self.generated(endpoint, params, MISSING)
         status, _ = endpoint.success()
+        if endpoint.record_field is not None:
+            body = compact_json({endpoint.record_field: []})[:-3] + body + b"}"
         return Response(body, status_code=_status(status), media_type="application/json")
 
     # ----------------------------------------------------------------------- others

@@ -258,6 +258,13 @@ class ErrorShapeMiddleware:
         detail = str(exc.detail or exc.title)
         if isinstance(exc, ParameterProblem):
             status, errors = style.validation_status, exc.errors
+        elif isinstance(exc, BadRequestProblem) and status == 400:
+            # An invalid or missing body: the status the operation declares for invalid input,
+            # worded as FastAPI words it where the document is FastAPI's.
+            status = style.validation_status
+            if status == 422 and style.is_fastapi:
+                kind = "missing" if "required" in detail.lower() else "value_error"
+                errors = (FieldError("body", "", "Field required" if kind == "missing" else detail, kind),)
         elif status == 401:
             # RFC 9110 §11.6.1: a 401 names at least one way to authenticate.
             headers["WWW-Authenticate"] = challenge
@@ -327,8 +334,11 @@ class RoutingErrorsMiddleware:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError:
-                payload, media_type = error_body(style, 400, "The request body is not UTF-8 text.")
-                await Response(payload, status_code=400, media_type=media_type)(scope, receive, send)
+                status = style.validation_status
+                why = "The request body is not UTF-8 text."
+                errors = (FieldError("body", "", why, "json_invalid"),) if style.is_fastapi else ()
+                payload, media_type = error_body(style, status, why, errors if status == 422 else ())
+                await Response(payload, status_code=status, media_type=media_type)(scope, receive, send)
                 return
             replayed = False
 

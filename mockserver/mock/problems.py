@@ -147,7 +147,8 @@ def error_body(
         return _dumps(
             {
                 "detail": [
-                    {"type": e.type, "loc": [e.location, e.name], "msg": e.msg, "input": e.input}
+                    {"type": e.type, "loc": [e.location, e.name] if e.name else [e.location], "msg": e.msg}
+                    | {"input": e.input}
                     | ({"ctx": e.ctx} if e.ctx is not None else {})
                     for e in errors
                 ]

@@ -1,10 +1,11 @@
-"""Every operation of any OpenAPI document, and what kind of resource operation it is.
+"""Every operation of any OpenAPI document, and what kind of resource operation it is: the one
+operation model that the mock, the contract checks, `validate` and the fixtures all read.
 
-The mock serves all of them with no code per operation, so each is classified once, at start-up:
-a *list* (a 200 body that is an array, or an object holding the array under one field), an *item*
-(`GET /things/{id}` beside a list of things), a *write* (POST/PUT/PATCH/DELETE) or any other
-read. Pagination is read from `x-pagination` where the document declares it and otherwise
-inferred from the parameters' names (`skip`/`offset` + `limit`, `page` + `per_page`/`size`/...).
+Each operation is classified once: a *list* (a 200 body that is an array, or an object holding
+the array under one field, through `$ref` and `allOf`), an *item* (`GET /things/{id}` beside a
+list of things), a *write* (POST/PUT/PATCH/DELETE) or any other read. What a list means (how it
+pages, its total, its filters, its scoping) is inferred from the document (`semantics.py`) and
+the `x-` extensions override or extend that inference.
 """
 
 from __future__ import annotations
@@ -13,72 +14,40 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockserver.model.spec import (
+from mockserver.model.document import JSON, SpecError, deref, json_media, resolve_refs
+from mockserver.model.semantics import (
     CALLER_PREFIX,
-    JSON,
+    HAS_MORE_NAMES,
     Filter,
     Pagination,
-    SpecError,
     Tenant,
-    _parse_pagination,
+    infer_filters,
+    infer_pagination,
+    infer_total,
     parse_filters,
+    parse_pagination,
     parse_tenant,
-    resolve_refs,
+    types,
 )
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
-JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b|^\*/\*$")
-
-# Parameter names of the common pagination conventions, most specific first.
-OFFSET_NAMES = ("skip", "offset", "start")
-PAGE_NAMES = ("page", "page_number", "pageNumber", "Page")
-SIZE_NAMES = ("limit", "per_page", "perPage", "page_size", "pageSize", "PageSize", "size", "take", "count")
-
-
-def ref_target(document: dict[str, JSON], ref: str) -> JSON:
-    """The node a local `$ref` points at; SpecError names the reference when it is dangling."""
-    if not ref.startswith("#"):
-        raise SpecError(f"{ref}: only local references (#/...) are supported")
-    node: Any = document
-    for part in ref.removeprefix("#").split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        try:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise SpecError(f"{ref}: the reference points at nothing") from None
-    return node
-
-
-def deref(document: dict[str, JSON], node: JSON) -> JSON:
-    """`node` with its own `$ref` chain followed (one level of object, not deep)."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = str(node["$ref"])
-        if ref in seen:
-            raise SpecError(f"{ref}: the reference refers to itself")
-        seen.add(ref)
-        node = ref_target(document, ref)
-    return node
-
-
-def json_media(content: dict[str, JSON] | None) -> tuple[str, JSON] | None:
-    """(media type, media object) of the first JSON-like entry of a `content` map."""
-    for media_type, media in (content or {}).items():
-        if JSON_MEDIA.match(media_type):
-            return media_type, media
-    return None
+# allOf members merged into one envelope or item, at most this deep (a bound on hostile nesting).
+MAX_MERGE_DEPTH = 16
 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """How a list operation's 200 body holds its items and how it pages."""
+    """How a list operation's 200 body holds its items, counts them and pages."""
 
     item_schema: JSON
     # None: the body is the array itself; else the envelope's field that holds it.
     items_field: str | None
     pagination: Pagination | None
     inferred: bool
+    # The envelope's field counting the whole (filtered) list, and its "more pages" flag.
+    total_field: str | None = None
+    has_more_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +64,30 @@ class Endpoint:
     item_of: str | None = None
     id_parameter: str | None = None
     extensions: dict[str, JSON] = field(default_factory=dict)
-    # What the vendor extensions and parameter defaults say, read once.
+    # What the vendor extensions, the inference and the parameter defaults say, read once.
     tenant: Tenant | None = None
     filters: tuple[Filter, ...] = ()
     defaults: tuple[tuple[str, Any], ...] = ()
+    # Whether the operation declared its operationId (else `operation_id` is made up).
+    declared_id: bool = True
+    # A list's: the item field that identifies a record (the one its detail operation is
+    # addressed by). An item operation's: the body field holding the record (`{article: {...}}`).
+    key_field: str = "id"
+    record_field: str | None = None
 
     @property
     def label(self) -> str:
+        """`GET /path`, as Schemathesis and the reports name an operation."""
         return f"{self.method.upper()} {self.path}"
+
+    @property
+    def query(self) -> dict[str, JSON]:
+        """The query parameters by name."""
+        return {name: p for (location, name), p in self.parameters.items() if location == "query"}
+
+    @property
+    def pagination(self) -> Pagination | None:
+        return self.listing.pagination if self.listing is not None else None
 
     @property
     def needs_callers(self) -> bool:
@@ -126,6 +111,57 @@ class Endpoint:
                 return status, self.responses[status]
         return "default", self.responses.get("default", {})
 
+    def validation_status(self) -> int:
+        """The status this operation declares for invalid parameters."""
+        return 422 if "422" in self.responses else 400
+
+    def matches(self, selector: str) -> bool:
+        """Whether `selector` names this operation: its operationId or `GET /path`."""
+        if selector == self.operation_id:
+            return True
+        method, _, path = selector.strip().partition(" ")
+        return method.lower() == self.method and path.strip() == self.path
+
+    def understood(self, details: dict[str, Endpoint] | None = None) -> str:
+        """What was understood of a list, in one line, naming where it came from."""
+        listing = self.listing
+        assert listing is not None
+        parts = [
+            f"pages by {listing.pagination.describe()}" if listing.pagination else "not paged",
+            f"items at {listing.items_field!r}" if listing.items_field else "items: the body",
+        ]
+        if listing.total_field:
+            parts.append(f"total at {listing.total_field!r}")
+        if listing.has_more_field:
+            parts.append(f"more at {listing.has_more_field!r}")
+        parts.extend(f"filter {f.describe()}" for f in self.filters)
+        detail = (details or {}).get(self.operation_id)
+        if detail is not None:
+            parts.append(
+                f"detail {detail.label}" + (f" at {detail.record_field!r}" if detail.record_field else "")
+            )
+        if self.key_field != "id":
+            parts.append(f"records keyed by {self.key_field!r}")
+        if self.tenant is not None:
+            parts.append(f"scoped by {self.tenant.describe()}")
+        source = "inferred" if listing.inferred else "x-pagination"
+        return f"{self.label}: a list, {', '.join(parts)} ({source})"
+
+
+def list_items(body: Any, listing: Listing) -> list[Any] | None:
+    """The items a list answer holds: the body itself, or its envelope's field."""
+    if listing.items_field is not None:
+        body = body.get(listing.items_field) if isinstance(body, dict) else None
+    return body if isinstance(body, list) else None
+
+
+def list_total(body: Any, listing: Listing) -> int | None:
+    """The count of the whole list a list answer states, if its envelope has one."""
+    if listing.total_field is None or not isinstance(body, dict):
+        return None
+    total = body.get(listing.total_field)
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
 
 def operation_id(method: str, path: str) -> str:
     """A stable id for an operation that declares none: `get_pets_petId`."""
@@ -133,72 +169,95 @@ def operation_id(method: str, path: str) -> str:
     return "_".join([method, *words])
 
 
+def object_properties(document: dict[str, JSON], schema: JSON, depth: int = 0) -> dict[str, JSON]:
+    """The properties an object schema declares, its `allOf` members' included."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or depth > MAX_MERGE_DEPTH:
+        return {}
+    found: dict[str, JSON] = {}
+    for member in schema.get("allOf") or []:
+        found.update(object_properties(document, member, depth + 1))
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        found.update(properties)
+    return found
+
+
+def _is_array(schema: JSON) -> bool:
+    return isinstance(schema, dict) and "array" in types(schema)
+
+
 def _listing(
-    document: dict[str, JSON], op: dict[str, JSON], parameters: dict[tuple[str, str], JSON], where: str
+    document: dict[str, JSON],
+    op: dict[str, JSON],
+    parameters: dict[tuple[str, str], JSON],
+    where: str,
+    path: str,
 ) -> Listing | None:
     responses = op.get("responses", {})
     ok = deref(document, responses.get("200") or responses.get("2XX") or {})
     media = json_media(ok.get("content") if isinstance(ok, dict) else None)
-    if media is None:
+    if media is None or not isinstance(media[1], dict):
         return None
     schema = deref(document, media[1].get("schema", {}))
     if not isinstance(schema, dict):
         return None
     items_field: str | None = None
+    envelope: dict[str, JSON] = {}
     declared = op.get("x-pagination")
     if _is_array(schema):
         items = schema.get("items", {})
-    elif isinstance(declared, dict) and "items" in declared:
-        items_field = str(declared["items"])
-        items = deref(document, schema.get("properties", {}).get(items_field, {})).get("items", {})
     else:
-        arrays = [
-            name
-            for name, sub in schema.get("properties", {}).items()
-            if isinstance(deref(document, sub), dict) and _is_array(deref(document, sub))
-        ]
-        if len(arrays) != 1:
-            return None
-        items_field = arrays[0]
-        items = deref(document, schema["properties"][items_field]).get("items", {})
-    if not isinstance(deref(document, items), dict) or "object" not in _types(deref(document, items)):
+        envelope = {name: deref(document, sub) for name, sub in object_properties(document, schema).items()}
+        if isinstance(declared, dict) and "items" in declared:
+            items_field = str(declared["items"])
+        else:
+            arrays = [name for name, sub in envelope.items() if _is_array(sub)]
+            if len(arrays) != 1:
+                return None
+            items_field = arrays[0]
+        holder = envelope.get(items_field)
+        if not isinstance(holder, dict) or not _is_array(holder):
+            raise SpecError(f"{where}/x-pagination/items: {items_field!r} is not an array of the 200 body")
+        items = holder.get("items", {})
+    target = deref(document, items)
+    if not isinstance(target, dict) or "object" not in types(target):
         return None
     query = {name for (location, name) in parameters if location == "query"}
-    if isinstance(declared, dict):
-        return Listing(items, items_field, _parse_pagination(declared, where), inferred=False)
-    return Listing(items, items_field, infer_pagination(query), inferred=True)
-
-
-def _types(schema: dict[str, JSON]) -> set[str]:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return set(kind)
-    if kind is None and "properties" in schema:
-        return {"object"}
-    return (
-        {kind}
-        if isinstance(kind, str)
-        else {"object"}
-        if "allOf" in schema or "oneOf" in schema or "anyOf" in schema
-        else set()
+    pagination = infer_pagination(query)
+    if (
+        items_field is not None
+        and not isinstance(declared, dict)
+        and pagination is None
+        and re.search(r"/\{[^}/]+\}/?$", path)
+    ):
+        return None  # `GET /things/{id}` whose one array field is a part of the thing
+    declared_total = declared.get("total") if isinstance(declared, dict) else None
+    total = str(declared_total) if declared_total else infer_total(envelope, items_field)
+    has_more = next(
+        (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and "boolean" in types(sub)), None
     )
+    if isinstance(declared, dict) and "style" in declared:
+        return Listing(items, items_field, parse_pagination(declared, where), False, total, has_more)
+    return Listing(items, items_field, pagination, True, total, has_more)
 
 
-def _is_array(schema: dict[str, JSON]) -> bool:
-    return "array" in _types(schema)
+def _filters(
+    document: dict[str, JSON], query: dict[str, JSON], listing: Listing | None
+) -> tuple[Filter, ...]:
+    declared = parse_filters(query)
+    if listing is None:
+        return declared
+    pagination = listing.pagination
+    taken = {f.param for f in declared}
+    if pagination is not None:
+        taken |= {pagination.start_param, pagination.size_param}
+    properties = object_properties(document, listing.item_schema)
 
+    def resolve(node: JSON) -> JSON:
+        return deref(document, node)
 
-def infer_pagination(query: set[str]) -> Pagination | None:
-    size = next((n for n in SIZE_NAMES if n in query), None)
-    if size is None:
-        return None
-    offset = next((n for n in OFFSET_NAMES if n in query and n != size), None)
-    if offset is not None:
-        return Pagination("offset", offset, size)
-    page = next((n for n in PAGE_NAMES if n in query and n != size), None)
-    if page is not None:
-        return Pagination("page", page, size, 1)
-    return Pagination("offset", "", size)
+    return (*declared, *infer_filters(query, properties, resolve, taken))
 
 
 def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
@@ -207,6 +266,8 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
     default_security = tuple(document.get("security", []) or [])
     for path, item in (document.get("paths") or {}).items():
         item = deref(document, item)
+        if not isinstance(item, dict):
+            continue
         shared = item.get("parameters", [])
         for method in METHODS:
             op = item.get(method)
@@ -220,6 +281,7 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
             body = deref(document, op["requestBody"]) if "requestBody" in op else None
             op_id = str(op.get("operationId") or operation_id(method, path))
             query = {name: p for (location, name), p in parameters.items() if location == "query"}
+            listing = _listing(document, op, parameters, where, path) if method == "get" else None
             found[op_id] = Endpoint(
                 method=method,
                 path=path,
@@ -229,27 +291,64 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
                 responses={str(k): deref(document, v) for k, v in (op.get("responses") or {}).items()},
                 request_body=body,
                 security=tuple(op.get("security", default_security) or []),
-                listing=_listing(document, op, parameters, where) if method == "get" else None,
+                listing=listing,
                 extensions={k: v for k, v in op.items() if k.startswith("x-")},
                 tenant=parse_tenant(op.get("x-tenant")),
-                filters=parse_filters(query),
+                filters=_filters(document, query, listing),
                 defaults=tuple(
                     (name, p["schema"]["default"])
                     for name, p in query.items()
                     if isinstance(p.get("schema"), dict) and "default" in p["schema"]
                 ),
+                declared_id=bool(op.get("operationId")),
             )
-    return _pair_items(found)
+    return _pair_items(document, found)
 
 
-def _pair_items(found: dict[str, Endpoint]) -> dict[str, Endpoint]:
-    """`GET /things/{id}` is the item operation of `GET /things` when that one is a list."""
+def _pair_items(document: dict[str, JSON], found: dict[str, Endpoint]) -> dict[str, Endpoint]:
+    """`GET /things/{id}` is the item operation of `GET /things` when that one is a list; the
+    list's records are then identified by the field the path parameter names (`{slug}`), and
+    a detail answer that wraps its record (`{thing: {...}}`) is read through the wrapper."""
     lists = {e.path.rstrip("/"): e for e in found.values() if e.listing is not None}
     paired: dict[str, Endpoint] = {}
+    keys: dict[str, str] = {}
     for op_id, endpoint in found.items():
         match = re.fullmatch(r"(.*)/\{([^}/]+)\}", endpoint.path.rstrip("/"))
         parent = lists.get(match.group(1)) if match else None
-        if match and parent is not None and endpoint.listing is None:
-            endpoint = replace(endpoint, item_of=parent.operation_id, id_parameter=match.group(2))
+        if match and parent is not None and parent.listing is not None and endpoint.listing is None:
+            name = match.group(2)
+            fields = {_norm(f): f for f in object_properties(document, parent.listing.item_schema)}
+            key = fields.get(_norm(name), "id")
+            if endpoint.method == "get":
+                keys[parent.operation_id] = key
+            endpoint = replace(
+                endpoint,
+                item_of=parent.operation_id,
+                id_parameter=name,
+                record_field=_record_field(document, endpoint, key),
+            )
         paired[op_id] = endpoint
-    return paired
+    return {op_id: replace(e, key_field=keys[op_id]) if op_id in keys else e for op_id, e in paired.items()}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _record_field(document: dict[str, JSON], endpoint: Endpoint, key: str) -> str | None:
+    """The field of a detail answer that holds the record, when the answer wraps it."""
+    ok = endpoint.responses.get("200") or endpoint.responses.get("2XX") or {}
+    media = json_media(ok.get("content") if isinstance(ok, dict) else None)
+    if media is None or not isinstance(media[1], dict):
+        return None
+    fields = object_properties(document, media[1].get("schema", {}))
+    if key in fields or len(fields) != 1:
+        return None
+    ((name, schema),) = fields.items()
+    target = deref(document, schema)
+    return name if isinstance(target, dict) and "object" in types(target) else None
+
+
+def details(found: dict[str, Endpoint]) -> dict[str, Endpoint]:
+    """Each list's detail operation (`GET /things/{id}`), by the list's operation id."""
+    return {e.item_of: e for e in found.values() if e.item_of is not None and e.method == "get"}

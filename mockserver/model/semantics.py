@@ -1,0 +1,354 @@
+"""What a list operation means: how it pages, where its total is, what each filter constrains and
+how it is scoped to the caller.
+
+Inferred from the document (parameter names and types, the item schema, the envelope), as real
+APIs describe themselves; the `x-` extensions (`x-pagination`, `x-filter`, `x-tenant`) correct
+or extend that inference. The mock and the contract checks both read these values, never the
+raw extensions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.model.document import JSON, SpecError
+
+CALLER_PREFIX = "$caller."
+
+# Parameter names of the common pagination conventions, most specific first.
+OFFSET_NAMES = ("skip", "offset", "start")
+PAGE_NAMES = ("page", "page_number", "pageNumber", "Page")
+SIZE_NAMES = ("limit", "per_page", "perPage", "page_size", "pageSize", "PageSize", "size", "take", "count")
+# Query parameters that shape an answer without choosing its items: never filters.
+NOT_FILTERS = frozenset(
+    {
+        "q",
+        "query",
+        "search",
+        "term",
+        "sort",
+        "sort_by",
+        "sortby",
+        "order",
+        "order_by",
+        "orderby",
+        "ordering",
+        "direction",
+        "dir",
+        "fields",
+        "select",
+        "expand",
+        "include",
+        "embed",
+        "format",
+        "lang",
+        "locale",
+        "callback",
+        "pretty",
+        "cursor",
+        "after",
+        "before",
+        "page_token",
+        "pagetoken",
+        "starting_after",
+        "ending_before",
+    }
+)
+# The sub-field a parameter named for an object field compares with (`author` -> author.username).
+KEY_FIELDS = ("username", "login", "slug", "name", "handle", "key", "code", "id", "email")
+# Envelope fields that count the whole list, most specific first.
+TOTAL_PATTERN = re.compile(
+    r"^(total|total_?count|totalcount|count|total_?results|total_?items|items_?total|num_?results)$"
+    r"|^.+(_count|Count|_total|Total)$",
+)
+HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"})
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """How an operation pages: `offset` (skip/limit) or `page` (page number/size)."""
+
+    style: str
+    # offset style: the offset and limit parameters; page style: the page and size parameters.
+    # An empty start parameter: the list can only be cut to a size (its first page).
+    start_param: str
+    size_param: str
+    first_page: int = 1
+
+    def window(self, params: dict[str, Any]) -> tuple[int, int]:
+        """The (offset, limit) into the full ordered list that the request asks for."""
+        size = int(params[self.size_param])
+        if not self.start_param:
+            return 0, size
+        if self.style == "offset":
+            return int(params[self.start_param]), size
+        return (int(params[self.start_param]) - self.first_page) * size, size
+
+    def describe(self) -> str:
+        if not self.start_param:
+            return f"{self.size_param} (size only)"
+        return f"{self.start_param}/{self.size_param} ({self.style})"
+
+
+# How a filter parameter relates to the field it constrains:
+# * flag: when the parameter is true, the field equals `equals` (false or absent: no filter);
+# * equals: the field equals the parameter's value;
+# * contains: the field is an array holding the parameter's value.
+RELATIONS = ("flag", "equals", "contains")
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A query parameter that selects items by `field` (a dotted path into an item).
+
+    `equals` (relation flag) is a literal or `$caller.<attribute>`.
+    """
+
+    param: str
+    field: str
+    equals: Any = True
+    relation: str = "flag"
+    inferred: bool = False
+
+    def expected(self, caller_attrs: dict[str, Any]) -> Any:
+        if isinstance(self.equals, str) and self.equals.startswith(CALLER_PREFIX):
+            return caller_attrs[self.equals.removeprefix(CALLER_PREFIX)]
+        return self.equals
+
+    def active(self, value: Any) -> bool:
+        """Whether the parameter's value selects anything (a flag only when true)."""
+        if self.relation == "flag":
+            return value is True
+        # `?tag=` reads as "no tag filter" in as many APIs as it reads as "tag is empty".
+        return value is not None and value != ""
+
+    def admits(self, item: Any, value: Any, caller_attrs: dict[str, Any]) -> bool:
+        """Whether `item` is in the list the parameter set to `value` selects."""
+        if not self.active(value):
+            return True
+        found = field_value(item, self.field)
+        if self.relation == "flag":
+            return bool(found == self.expected(caller_attrs))
+        if self.relation == "contains":
+            return isinstance(found, list) and any(_same(v, value) for v in found)
+        return _same(found, value)
+
+    def describe(self) -> str:
+        how = {
+            "flag": f"true keeps {self.field} == {self.equals!r}",
+            "equals": f"keeps {self.field} == value",
+            "contains": f"keeps {self.field} containing value",
+        }[self.relation]
+        return f"{self.param} ({how}{', inferred' if self.inferred else ''})"
+
+
+def _same(found: Any, value: Any) -> bool:
+    # A query value arrives as text; the field may hold a number or a boolean.
+    if found == value:
+        return True
+    if isinstance(found, bool) or isinstance(value, bool):
+        return str(found).lower() == str(value).lower()
+    return found is not None and str(found) == str(value)
+
+
+def parameter_schema(parameter: dict[str, JSON]) -> dict[str, JSON]:
+    """A parameter's schema keywords, with `anyOf: [X, {type: null}]` (FastAPI's optional
+    parameter) seen through to X."""
+    schema = parameter.get("schema") or {}
+    if not isinstance(schema, dict):
+        return {}
+    for member in schema.get("anyOf") or []:
+        if isinstance(member, dict) and member.get("type") not in (None, "null"):
+            return {**member, **{k: v for k, v in schema.items() if k != "anyOf"}}
+    return dict(schema)
+
+
+def field_value(item: Any, path: str) -> Any:
+    """The value at a dotted path into an item, or None."""
+    node = item
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """How results are scoped to the caller.
+
+    Either each item's `field` equals a caller attribute (`equals`), or the caller must belong
+    (`member_of`, a caller attribute holding a collection) to the org named by path `parameter`.
+    """
+
+    field: str | None = None
+    equals: str | None = None
+    parameter: str | None = None
+    member_of: str | None = None
+
+    def key(self, caller_attrs: dict[str, Any], params: dict[str, Any]) -> Any:
+        """The tenant the request reads from, or None when the caller may not see it."""
+        if self.parameter is not None:
+            wanted = params.get(self.parameter)
+            allowed = caller_attrs[str(self.member_of).removeprefix(CALLER_PREFIX)]
+            return wanted if wanted in allowed else None
+        return caller_attrs[str(self.equals).removeprefix(CALLER_PREFIX)]
+
+    def describe(self) -> str:
+        if self.parameter:
+            return f"path {self.parameter} (caller must be in {self.member_of})"
+        return f"{self.field} == {self.equals}"
+
+
+# ------------------------------------------------------------------------- declared (x-)
+
+
+def parse_tenant(raw: dict[str, JSON] | None) -> Tenant | None:
+    """`x-tenant` of an operation, or None when it has none."""
+    if not raw:
+        return None
+    return Tenant(**{k.replace("-", "_"): v for k, v in raw.items()})
+
+
+def parse_filters(parameters: dict[str, dict[str, JSON]]) -> tuple[Filter, ...]:
+    """The `x-filter`s of an operation's query parameters (by name)."""
+    found = []
+    for name, p in parameters.items():
+        raw = p.get("x-filter")
+        if not isinstance(raw, dict):
+            continue
+        relation = str(raw.get("relation", "flag"))
+        if relation not in RELATIONS:
+            raise SpecError(f"x-filter of {name}: relation must be one of {', '.join(RELATIONS)}")
+        found.append(Filter(name, str(raw["field"]), raw.get("equals", True), relation))
+    return tuple(found)
+
+
+def parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
+    style = raw.get("style")
+    if style == "offset":
+        return Pagination("offset", raw["offset"], raw["limit"])
+    if style == "page":
+        return Pagination("page", raw["page"], raw["size"], int(raw.get("first", 1)))
+    raise SpecError(f"{where}: x-pagination.style must be 'offset' or 'page', got {style!r}")
+
+
+# ------------------------------------------------------------------------------ inferred
+
+
+def infer_pagination(query: set[str]) -> Pagination | None:
+    size = next((n for n in SIZE_NAMES if n in query), None)
+    if size is None:
+        return None
+    offset = next((n for n in OFFSET_NAMES if n in query and n != size), None)
+    if offset is not None:
+        return Pagination("offset", offset, size)
+    page = next((n for n in PAGE_NAMES if n in query and n != size), None)
+    if page is not None:
+        return Pagination("page", page, size, 1)
+    return Pagination("offset", "", size)
+
+
+def infer_total(envelope: dict[str, JSON], items_field: str | None) -> str | None:
+    """The envelope field that counts the whole list (`total`, `count`, `articlesCount`, ...)."""
+    names = [
+        name
+        for name, sub in envelope.items()
+        if name != items_field and isinstance(sub, dict) and "integer" in types(sub)
+    ]
+    totals = [n for n in names if TOTAL_PATTERN.match(n)]
+    # `total` or `count` itself before a `*_count` that may count something else.
+    totals.sort(key=lambda n: n.endswith(("Count", "_count", "Total", "_total")))
+    return totals[0] if totals else None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def infer_filters(
+    query: dict[str, dict[str, JSON]],
+    item_properties: dict[str, JSON],
+    resolve: Callable[[JSON], JSON],
+    taken: set[str],
+) -> tuple[Filter, ...]:
+    """Query parameters that name an item field, or a path into one, with the relation their
+    types give: `status` == status, `tag` in tagList, `author` == author.username."""
+    found = []
+    fields = {_norm(name): name for name in item_properties}
+    for name, parameter in query.items():
+        if name in taken or _norm(name) in {_norm(n) for n in NOT_FILTERS} or parameter.get("required"):
+            continue
+        kind = scalar_type(resolve(parameter.get("schema") or {}))
+        if kind is None:
+            continue
+        key = _norm(name)
+        field = fields.get(key)
+        if field is not None:
+            schema = resolve(item_properties[field])
+            found_kind = scalar_type(schema)
+            if found_kind is not None and _compatible(kind, found_kind):
+                found.append(Filter(name, field, None, "equals", inferred=True))
+                continue
+            if "object" in types(schema):
+                sub = _key_field(resolve(schema).get("properties") or {}, kind, resolve)
+                if sub is not None:
+                    found.append(Filter(name, f"{field}.{sub}", None, "equals", inferred=True))
+                continue
+        variants = (key + "s", key + "es", key + "list", key + "set")
+        plural = next((fields[k] for k in variants if k in fields), None)
+        if plural is not None:
+            schema = resolve(item_properties[plural])
+            element = scalar_type(resolve(schema.get("items") or {})) if "array" in types(schema) else None
+            if element is not None and _compatible(kind, element):
+                found.append(Filter(name, plural, None, "contains", inferred=True))
+    return tuple(found)
+
+
+def _key_field(properties: dict[str, JSON], kind: str, resolve: Callable[[JSON], JSON]) -> str | None:
+    for name in KEY_FIELDS:
+        if name in properties:
+            sub = scalar_type(resolve(properties[name]))
+            if sub is not None and _compatible(kind, sub):
+                return name
+    return None
+
+
+def _compatible(param: str, field: str) -> bool:
+    if param == field:
+        return True
+    return {param, field} <= {"integer", "number"} or (param == "string" and field in ("string",))
+
+
+def scalar_type(schema: JSON) -> str | None:
+    """The one scalar type of a schema (nullable and `anyOf: [X, null]` seen through), or None."""
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    kinds = {str(k) for k in kind} if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+    if not kinds and schema.get("enum") and all(isinstance(v, str) for v in schema["enum"]):
+        kinds = {"string"}
+    for key in ("anyOf", "oneOf"):
+        for member in schema.get(key) or []:
+            if isinstance(member, dict) and "$ref" not in member:
+                inner = scalar_type(member)
+                kinds |= {inner} if inner else {"null"} if member.get("type") == "null" else {"object"}
+    kinds.discard("null")
+    if len(kinds) == 1 and next(iter(kinds)) in ("string", "integer", "number", "boolean"):
+        return next(iter(kinds))
+    return None
+
+
+def types(schema: dict[str, JSON]) -> set[str]:
+    """The JSON types a schema admits, as far as its own keywords say (combinations: object)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return {str(k) for k in kind}
+    if kind is None and "properties" in schema:
+        return {"object"}
+    if isinstance(kind, str):
+        return {kind}
+    return {"object"} if "allOf" in schema or "oneOf" in schema or "anyOf" in schema else set()
