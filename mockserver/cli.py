@@ -799,9 +799,12 @@ def validate(
     from mockserver.contract import validation
 
     settings = mock_settings(spec, fixtures_dir)
-    problems = validation.check_spec(settings.spec_path)
+    warnings: list[str] = []
+    problems = validation.check_spec(settings.spec_path, warnings)
     if problems:
         fail(str(problems[0]))
+    for warning in warnings:
+        click.secho(warning, fg="yellow")
     loaded = validation.load(settings.spec_path)
     for path in files:
         try:

@@ -439,3 +439,44 @@ def test_the_window_and_the_caller_organizations_are_options() -> None:
     result = runner.invoke(main, [*args, "--window", "30", "--caller-org", "org_globex"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(main, [*args, "--window", "0"]).exit_code == 2
+
+
+def test_operations_are_selected_by_label_or_id_and_an_unknown_one_is_named() -> None:
+    outcome = run(run_options(include_operations=("GET /orgs/{org_id}/assistants",), max_examples=3))
+    assert set(outcome.cases) == {"GET /orgs/{org_id}/assistants"}
+    result = CliRunner().invoke(main, ["contract", "--include-operation", "GET /nowhere"])
+    assert result.exit_code == 2
+    assert "selects nothing for 'GET /nowhere'" in result.output
+    assert 'known: list_assistants, list_org_assistants; or name one as "GET /path"' in result.output
+
+
+def test_caller_ids_of_any_type_are_taken_as_written() -> None:
+    # A UUID or a slug is a string, a number a number: the rules compare them with the data.
+    from mockserver.cli import _identifier
+
+    assert (
+        _identifier(None, None, "6f1c2c8e-1d1b-4b7e-9a51-0c3f1f7f0a01")
+        == "6f1c2c8e-1d1b-4b7e-9a51-0c3f1f7f0a01"
+    )
+    assert _identifier(None, None, "42") == 42
+    result = CliRunner().invoke(
+        main,
+        ["contract", "--caller-user-id", "6f1c2c8e-1d1b-4b7e-9a51-0c3f1f7f0a01", "--include-operation", "x"],
+    )
+    assert "--include-operation selects nothing" in result.output
+
+
+def test_http_semantics_is_counted_passed_where_it_ran() -> None:
+    outcome = run(run_options(include_operations=("list_assistants",), max_examples=3))
+    assert outcome.operations["GET /assistants"]["http_semantics"].passed > 0
+
+
+def test_a_wrong_credential_tests_nothing_on_any_document() -> None:
+    from tests.test_any_spec import CORPUS, corpus_app
+
+    name = "museum-3.1.yaml"  # HTTP basic
+    wrong = (("Authorization", "Basic ZXhwaXJlZDpleHBpcmVk"),)
+    app = corpus_app(name)
+    outcome = run(run_options(app=app, spec_path=CORPUS / name, headers=wrong, token=None, max_examples=3))
+    assert outcome.exit_code == 2
+    assert outcome.nothing_tested

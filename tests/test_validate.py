@@ -128,3 +128,64 @@ def test_fixtures_that_cannot_be_read_cannot_be_validated_exit_2(tmp_path: Path)
     result = CliRunner().invoke(main, ["validate", "--fixtures", str(fixtures)])
     assert result.exit_code == 2
     assert result.output.strip().endswith("pipe.json: cannot read: not a regular file (a FIFO)")
+
+
+def test_an_operation_is_named_by_its_label_too(tmp_path: Path) -> None:
+    sample = json.loads((REPO / "fixtures/records/orgs/org_demo/assistants/front-desk.json").read_text())
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(sample))
+    result = CliRunner().invoke(main, ["validate", "--operation", "GET /orgs/{org_id}/assistants", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "good.json: valid as list_org_assistants" in result.output
+
+
+def test_any_document_validates_without_a_traceback() -> None:
+    spec = REPO / "tests" / "corpus" / "twilio-conversations-v1-3.0.yaml"
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "twilio-conversations-v1-3.0.yaml: valid OpenAPI 3.0.1" in result.output
+
+
+def test_a_default_its_schema_refuses_is_a_warning_with_its_pointer(tmp_path: Path) -> None:
+    # Defects real vendors ship: an integer whose default is prose, a boolean's default a string,
+    # an array's default an object. Prism serves such documents; so does the mock, and says why.
+    spec = tmp_path / "vendor.yaml"
+    spec.write_text(
+        """
+openapi: 3.0.3
+info: {title: vendor, version: "1"}
+paths:
+  /things:
+    get:
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, default: "20 - summary"}}
+        - {name: tags, in: query, schema: {type: array, items: {type: string}, default: {}}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  properties: {id: {type: integer}, enabled: {type: boolean, default: "false"}}
+"""
+    )
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: vendor.yaml: /paths/~1things/get/parameters/0/schema/default: '20 - summary' is not of "
+        "type 'integer'; the default is ignored"
+    ) in result.output
+    assert "/paths/~1things/get/parameters/1/schema/default: {} is not of type 'array'" in result.output
+    assert "/items/properties/enabled/default: 'false' is not of type 'boolean'" in result.output
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+    from mockserver.mock.settings import Settings
+
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        page = client.get("/things", params={"limit": 3})
+        assert page.status_code == 200
+        assert all(isinstance(item.get("enabled", True), bool) for item in page.json())

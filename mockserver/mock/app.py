@@ -108,7 +108,8 @@ class Mock:
 
 def compile_mock(settings: Settings) -> Mock:
     """Read the document, the values and the fixtures, and compile every generator."""
-    document = load_document(settings.spec_path)
+    warnings: list[str] = []
+    document = load_document(settings.spec_path, notes=warnings)
     spec = spec_from_document(document, settings.spec_path)
     found = spec.endpoints
     if not found:
@@ -173,7 +174,7 @@ def compile_mock(settings: Settings) -> Mock:
         dataset,
         responder,
         styles,
-        Plan(spec, compiler.notes, directory, base_path(document)),
+        Plan(spec, [*warnings, *compiler.notes], directory, base_path(document)),
     )
 
 

@@ -23,9 +23,13 @@ class SpecError(Exception):
     """The spec could not be read, or a vendor extension in it is malformed."""
 
 
-def load_document(path: Path, *, validate: bool = True) -> dict[str, JSON]:
+def load_document(path: Path, *, validate: bool = True, notes: list[str] | None = None) -> dict[str, JSON]:
     """The document at `path` (YAML or JSON), checked against the OpenAPI 3.0/3.1 schema; a
-    SpecError names the file, the JSON pointer and the reason in one line."""
+    SpecError names the file, the JSON pointer and the reason in one line.
+
+    A `default` that its own schema refuses (`default: "20 - summary"` on an integer, `"false"`
+    on a boolean: defects real vendors ship) is dropped with a warning naming its pointer,
+    appended to `notes`, instead of refusing the whole document."""
     try:
         text = path.read_text(encoding="utf-8")
         # JSON is YAML, but Python's JSON reader is some fifty times faster on large documents.
@@ -40,6 +44,9 @@ def load_document(path: Path, *, validate: bool = True) -> dict[str, JSON]:
         raise SpecError(
             f"{path.name}: /openapi: only OpenAPI 3.0 and 3.1 are served, not {version or 'Swagger 2'}"
         )
+    dropped = drop_invalid_defaults(document)
+    if notes is not None:
+        notes.extend(f"warning: {path.name}: {line}" for line in dropped)
     if validate:
         from openapi_spec_validator import validate as validate_openapi
 
@@ -112,3 +119,38 @@ def json_media(content: dict[str, JSON] | None) -> tuple[str, JSON] | None:
         if JSON_MEDIA.match(media_type):
             return media_type, media
     return None
+
+
+# Keywords that make a mapping a schema (a `responses` map also has a `default` key).
+_SCHEMA_KEYS = frozenset({"type", "enum", "const", "$ref", "allOf", "anyOf", "oneOf", "properties", "items"})
+
+
+def drop_invalid_defaults(document: dict[str, JSON]) -> list[str]:
+    """Remove every schema `default` its schema refuses; one line per removal, with its pointer."""
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+    validator = OAS31Validator if str(document.get("openapi", "")).startswith("3.1") else OAS30Validator
+    found: list[str] = []
+    stack: list[tuple[Any, str, str | None]] = [(document, "", None)]
+    while stack:
+        node, at, parent = stack.pop()
+        if isinstance(node, list):
+            stack.extend((v, f"{at}/{i}", None) for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "default" in node and parent != "responses" and _SCHEMA_KEYS & node.keys():
+            schema = {k: v for k, v in node.items() if k not in ("default", "example", "examples")}
+            try:
+                if "$ref" in schema:
+                    schema = {**deref(document, schema), **{k: v for k, v in schema.items() if k != "$ref"}}
+                errors = list(validator(schema).iter_errors(node["default"]))
+            except Exception:  # a reference deeper in the schema, or a schema the validator refuses
+                errors = []  # not judged here: the document's validation says what is wrong
+            if errors and not (node["default"] is None and node.get("nullable")):
+                found.append(f"{at}/default: {errors[0].message}; the default is ignored")
+                del node["default"]
+        for key, value in node.items():
+            escaped = str(key).replace("~", "~0").replace("/", "~1")
+            stack.append((value, f"{at}/{escaped}", str(key)))
+    return sorted(found)
