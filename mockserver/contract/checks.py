@@ -77,8 +77,8 @@ def _window_is_valid(operation: Endpoint, params: dict[str, Any]) -> bool:
     if pagination.style == "page":
         lowest[pagination.start_param] = pagination.first_page
     for name in (pagination.start_param, pagination.size_param):
-        if not name:
-            continue
+        if not name or (pagination.cursor and name == pagination.start_param):
+            continue  # a cursor is whatever the API handed out
         schema = parameter_schema(declared.get(name, {}))
         value = params.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
@@ -191,8 +191,8 @@ def windows(
 
 def check_continuity(operation: Endpoint, params: dict[str, Any], fetch: Fetch) -> None:
     pagination = operation.pagination
-    if pagination is None or not pagination.start_param:
-        return
+    if pagination is None or not pagination.start_param or pagination.cursor:
+        return  # cursor chains are walked whole by pages_agree
     maximum = parameter_schema(operation.query.get(pagination.size_param, {})).get("maximum", 50)
     first_q, second_q, both_q = windows(pagination, params, int(maximum))
     first, second, both = fetch(first_q), fetch(second_q), fetch(both_q)

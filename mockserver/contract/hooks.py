@@ -371,16 +371,22 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
         )
         response: Response = probe.call(headers=configured)
         found = checks.body(response)
-        more = (
-            found.get(listing.has_more_field) if isinstance(found, dict) and listing.has_more_field else None
+        flag = listing.has_more_field
+        more = found.get(flag) if isinstance(found, dict) and flag else None
+        more = more if isinstance(more, bool) else None
+        items = list_items(found, listing)
+        link = ", ".join(response.headers.get("link", []))
+        following = (
+            pagination.next_cursor(found, items, link, operation.key_field, more) if pagination else None
         )
         return Answer(
             request,
             response.status_code,
-            list_items(found, listing),
+            items,
             (probe, response),
             total=list_total(found, listing),
-            more=more if isinstance(more, bool) else None,
+            more=more,
+            next=following if response.status_code == 200 else None,
         )
 
     return Sweep(

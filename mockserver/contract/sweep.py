@@ -86,6 +86,8 @@ class Answer:
     # What the envelope says of the whole list: its total, and whether more pages follow.
     total: int | None = None
     more: bool | None = None
+    # Cursor pagination: the cursor of the next page (None: the list ends here).
+    next: Any = None
 
 
 Send = Callable[[Request], Answer]
@@ -117,6 +119,8 @@ class Walk:
     refused: Answer | None = None
     # The field that identifies an item.
     key: str = "id"
+    # Cursor pagination: the answer whose next cursor was one the walk had already followed.
+    looped: Answer | None = None
 
     @property
     def ids(self) -> list[Any]:
@@ -208,8 +212,8 @@ class Sweep:
         p = self.pagination
         if p is None:
             return {**self.base, **dict(flags)}
-        if not p.start_param:
-            return {**self.base, **dict(flags), p.size_param: size}
+        if not p.start_param or p.cursor:
+            return {**self.base, **dict(flags), **({p.size_param: size} if p.size_param else {})}
         start = index * size if p.style == "offset" else p.first_page + index
         return {**self.base, **dict(flags), p.start_param: start, p.size_param: size}
 
@@ -224,6 +228,8 @@ class Sweep:
         if key in self._walks:
             return self._walks[key]
         walk = self._walks[key] = Walk(size, key[1], key=self.key)
+        if self.pagination is not None and self.pagination.cursor:
+            return self._follow(walk)
         index = 0
         while len(walk.items) < self.window and not walk.ended and index < MAX_PAGES_PER_WALK:
             answer = self.get(self.page_query(index, size, key[1]))
@@ -237,6 +243,35 @@ class Sweep:
             index += 1
             if not self.paged:
                 break
+        return walk
+
+    def _follow(self, walk: Walk) -> Walk:
+        """A cursor chain from the first page: each page asks for the cursor the one before
+        handed out, until none is handed out (the end), or the window is covered."""
+        assert self.pagination is not None
+        followed: set[str] = set()
+        query = self.page_query(0, walk.size, walk.flags)
+        while len(walk.items) < self.window and len(walk.answers) < MAX_PAGES_PER_WALK:
+            answer = self.get(query)
+            if answer.items is None:
+                walk.refused = answer
+                break
+            walk.answers.append(answer)
+            walk.items.extend(answer.items)
+            if answer.next is None:
+                walk.ended = True
+                break
+            step = answer.next
+            seen = str(sorted(step.items())) if isinstance(step, dict) else str(step)
+            if seen in followed:
+                walk.looped = answer
+                break
+            followed.add(seen)
+            if isinstance(step, dict):
+                # The next page's URL, followed as given: what it keeps of the query is its own.
+                query = {**self.base, **step}
+            else:
+                query = {**self.page_query(0, walk.size, walk.flags), self.pagination.start_param: step}
         return walk
 
     def after(self, walk: Walk) -> Answer:
@@ -293,6 +328,8 @@ class Sweep:
 
     def sizes(self) -> list[int]:
         """The page sizes walked besides the largest: the default and a small odd one."""
+        if self.pagination is not None and not self.pagination.size_param:
+            return []
         small = min(self.largest, max(self.smallest, SMALLEST_WALKED_SIZE))
         chosen = {small, min(self.default_size, self.largest)}
         return sorted(s for s in chosen if s != self.largest)
@@ -301,20 +338,51 @@ class Sweep:
         if self.pagination is None:
             return  # one answer holds the whole list: there are no pages to agree
         reference = self.reference("pages_agree")
+        if self.pagination.cursor:
+            self._chain(reference)
         self._check_end(reference, "pages_agree")
         for size in self.sizes():
             walk = self.walk(size, self._no_filters())
             if walk.refused is not None:
                 raise self._refused("pages_agree", walk.refused)
+            if self.pagination.cursor:
+                self._chain(walk)
             self._agree(reference, walk)
             self._check_end(walk, "pages_agree")
         if self.paged and self.pagination.style == "offset":
             self._compose(reference)
 
+    def _chain(self, walk: Walk, check: str = "pages_agree") -> None:
+        """A cursor chain ends, and passes no item twice."""
+        p = self.pagination
+        assert p is not None
+        if walk.looped is not None:
+            raise SweepViolation(
+                check,
+                "Cursor chain loops",
+                f"{walk.looped.request.describe()} handed out {_step(p.start_param, walk.looped.next)}, "
+                "which this walk had already followed: a client paging to the end never gets there.",
+                [walk.looped],
+            )
+        seen: dict[Any, int] = {}
+        for k, identifier in enumerate(walk.ids):
+            if identifier in seen:
+                raise SweepViolation(
+                    check,
+                    "Cursor chain repeats an item",
+                    f"id {identifier!r} is item {seen[identifier]} and again item {k} of one walk of the "
+                    f"cursor chain ({p.size_param or 'the page size'}={walk.size}): a cursor that "
+                    "includes the record it names, or an order that is not stable, answers like this.",
+                    [walk.answer_at(seen[identifier]), walk.answer_at(k)],
+                )
+            seen[identifier] = k
+
     def _check_end(self, walk: Walk, check: str) -> None:
         """A walk's short last page ends the list: the page after it is an empty array."""
         if not walk.ended or not walk.answers or not self.paged or self.pagination is None:
             return
+        if self.pagination.cursor:
+            return  # the chain ends where no next cursor is handed out: nothing lies after it
         last = walk.answers[-1]
         after = self.after(walk)
         if after.items is None:
@@ -348,7 +416,7 @@ class Sweep:
             [last, after],
         )
 
-    def _agree(self, reference: Walk, walk: Walk) -> None:
+    def _agree(self, reference: Walk, walk: Walk, check: str = "pages_agree") -> None:
         assert self.pagination is not None
         s = self.pagination.size_param
         ref_ids, ids = reference.ids, walk.ids
@@ -364,7 +432,7 @@ class Sweep:
                 else f"id {ref_ids[k]!r} is not where it belongs, or missing"
             )
             raise SweepViolation(
-                "pages_agree",
+                check,
                 "Page sizes disagree",
                 f"item {k} of the list is {ref_ids[k]!r} with {s}={reference.size} but {ids[k]!r} with "
                 f"{s}={walk.size}: {how}. Pages of every size must cut one sequence (same ids, same "
@@ -373,16 +441,19 @@ class Sweep:
             )
         if walk.ended and len(ids) < len(ref_ids):
             last = walk.answers[-1]
+            cursor = self.pagination.cursor
             raise SweepViolation(
-                "pages_agree",
-                "A short page was not the last",
-                f"{last.request.describe()} returned {len(last.items or [])} items, which ends the "
-                f"list at {len(ids)} items, but {s}={reference.size} shows at least {len(ref_ids)}.",
+                check,
+                "Cursor chain ended early" if cursor else "A short page was not the last",
+                f"{last.request.describe()} returned {len(last.items or [])} items"
+                + (" and no next cursor" if cursor else "")
+                + f", which ends the list at {len(ids)} items, but {s}={reference.size} shows at least "
+                f"{len(ref_ids)}.",
                 [last, reference.answer_at(len(ids))],
             )
         if reference.ended and len(ids) > len(ref_ids):
             raise SweepViolation(
-                "pages_agree",
+                check,
                 "Page sizes disagree",
                 f"{s}={reference.size} ends the list at {len(ref_ids)} items, but {s}={walk.size} "
                 f"goes on to item {len(ids) - 1} ({ids[len(ref_ids)]!r}).",
@@ -479,6 +550,8 @@ class Sweep:
         walk = self.walk(self.largest, flags)
         if walk.refused is not None:
             raise self._refused("filters_exact", walk.refused)
+        if self.pagination is not None and self.pagination.cursor:
+            self._chain(walk, "filters_exact")
         wanted = self._expected(chosen, walk, sent)
         if wanted is None:
             return  # a `$caller` value the run does not know, and no item to learn it from
@@ -521,6 +594,16 @@ class Sweep:
                     [walk.answer_at(k), reference.answer_at(places[k])],
                 )
         self._check_end(walk, "filters_exact")
+        if len(chosen) == 1:
+            # A filtered list pages like any list: a filter lost on later pages (the cursor's
+            # query built without it) shows only with pages smaller than the list.
+            small = self.walk(min(self.largest, max(self.smallest, SMALLEST_WALKED_SIZE)), flags)
+            if small.refused is not None:
+                raise self._refused("filters_exact", small.refused)
+            if small is not walk:
+                if self.pagination is not None and self.pagination.cursor:
+                    self._chain(small, "filters_exact")
+                self._agree(walk, small, "filters_exact")
         # Complete: every matching item the filtered walk has gone past is in it.
         reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
@@ -781,6 +864,12 @@ class Sweep:
 
 
 _UNKNOWN = object()
+
+
+def _step(cursor_param: str, step: Any) -> str:
+    if isinstance(step, dict):
+        return "the next page " + ("&".join(f"{k}={v}" for k, v in step.items()) or "(no parameters)")
+    return f"{cursor_param}={_text(step)}"
 
 
 def _equal_at(path: str, value: Any) -> Callable[[Any], bool]:

@@ -469,25 +469,40 @@ def _error_makers(
             known = compiled[id(schema)] = (schema, gen)
         gen = known[1]
         if gen is not None:
-            makers[status] = _error_maker(gen, schema, compiler.values)
+            makers[status] = _error_maker(gen, schema, compiler.values, document)
     return makers
 
 
-def _error_maker(gen: Gen, schema: dict[str, Any], values: Values) -> BodyMaker:
-    properties = schema.get("properties") or {}
-
+def _error_maker(gen: Gen, schema: dict[str, Any], values: Values, document: dict[str, Any]) -> BodyMaker:
     def make(status: int, detail: str) -> bytes:
-        over: dict[str, Any] = {}
-        for name, sub in properties.items():
-            kind = sub.get("type") if isinstance(sub, dict) else None
-            if name in MESSAGE_NAMES and kind in ("string", None) and "enum" not in sub:
-                over[name] = detail
-            elif name in CODE_NAMES and kind == "integer" and "enum" not in sub:
-                over[name] = status
         ctx = Ctx(random.Random(f"{status}/{detail}"), 0, values.draw)
-        return compact_json(gen(ctx, over or {}))
+        return compact_json(gen(ctx, _error_fields(document, schema, status, detail) or {}))
 
     return make
+
+
+def _error_fields(
+    document: dict[str, Any], schema: Any, status: int, detail: str, depth: int = 0
+) -> dict[str, Any]:
+    """The message-like and code-like fields of an error schema, set to what went wrong; an
+    object field (Stripe's `{error: {type, message}}`, a `$ref`) is filled the same way inside."""
+    over: dict[str, Any] = {}
+    schema = deref(document, schema)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    for name, raw in (properties or {}).items():
+        sub = deref(document, raw)
+        if not isinstance(sub, dict) or "enum" in sub or "const" in sub:
+            continue
+        kind = sub.get("type")
+        if kind == "object" or (kind is None and "properties" in sub):
+            inner = _error_fields(document, sub, status, detail, depth + 1) if depth < 3 else {}
+            if inner:
+                over[name] = inner
+        elif name in MESSAGE_NAMES and kind in ("string", None):
+            over[name] = detail
+        elif name in CODE_NAMES and kind == "integer":
+            over[name] = status
+    return over
 
 
 def in_process_target(settings: Settings | None = None) -> dict[str, Any]:

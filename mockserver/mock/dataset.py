@@ -471,16 +471,21 @@ class Dataset:
     def locate(self, operation_id: str, tenant: Any, identifier: Any) -> bytes | None:
         """The serialized record with this id in the tenant's list, as the list serves it."""
         collection = self.collection(operation_id, tenant)
+        position = self.position(operation_id, tenant, identifier)
+        return None if collection is None or position is None else collection.item_json(position)
+
+    def position(self, operation_id: str, tenant: Any, identifier: Any) -> int | None:
+        """Where the record with this id stands in the tenant's list, or None."""
+        collection = self.collection(operation_id, tenant)
         if collection is None:
             return None
-        key = self._codecs[operation_id].field
+        codec = self._codecs[operation_id]
+        key = codec.field
         for position, record in enumerate(collection.curated):
             if record.get(key) == identifier or str(record.get(key)) == str(identifier):
-                return collection.item_json(position)
-        codec = self._codecs[operation_id]
+                return position
         if codec.opaque:
-            found = collection.find(key, identifier)
-            return None if found is None else collection.item_json(found)
+            return collection.find(key, identifier)
         decoded = codec.decode(identifier)
         if decoded is None:
             return None
@@ -490,7 +495,7 @@ class Dataset:
             or index >= collection.generated
         ):
             return None
-        return collection.item_json(len(collection.curated) + index)
+        return len(collection.curated) + index
 
     def _collection(
         self, op_id: str, endpoint: Endpoint, gen: Gen, tenant: Any, curated: list[Record]

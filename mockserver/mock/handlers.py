@@ -6,6 +6,8 @@ names the operation's parameters, so Connexion passes them converted and drops u
 
 from __future__ import annotations
 
+import base64
+import bisect
 import hashlib
 import inspect
 import json
@@ -13,20 +15,25 @@ import keyword
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote, urlencode
 
+import orjson
 from connexion.decorators.parameter import sanitized
 from starlette.responses import Response
 
 from mockserver.mock.context import MISSING, Ctx, Gen
-from mockserver.mock.dataset import Dataset, compact_json, record_rng, stem_key
+from mockserver.mock.dataset import Collection, Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
-from mockserver.mock.middleware import NotFoundProblem
+from mockserver.mock.middleware import NotFoundProblem, ParameterProblem
+from mockserver.mock.problems import FieldError
 from mockserver.mock.recipes import Values
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint
-from mockserver.model.semantics import Pagination
+from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination
 
 Handler = Callable[..., Awaitable[Response]]
+# Where a next cursor comes from besides an envelope field (nothing to write into the body).
+SOURCES = (NEXT_IS_LAST_KEY, NEXT_IN_LINK)
 
 
 class Responder:
@@ -110,16 +117,77 @@ class Responder:
             for f in endpoint.filters
             if f.active(params.get(f.param)) and self.dataset.filters(endpoint.operation_id, f.field)
         }
+        pagination = listing.pagination
+        following: str | None = None
+        if pagination is not None and pagination.cursor:
+            offset = self._resume(endpoint, pagination, collection, tenant, criteria, params)
+            total = len(collection.positions(criteria))
+            if offset + limit < total:
+                following = self._cursor(endpoint, pagination, collection, criteria, offset + limit)
         page = collection.page_json(offset, limit, criteria)
+        headers = {}
+        if following is not None and pagination is not None and pagination.next_from == NEXT_IN_LINK:
+            headers["Link"] = (
+                f'<{_next_url(endpoint, params, pagination.start_param, following)}>; rel="next"'
+            )
         if listing.items_field is None:
-            return Response(page, media_type="application/json")
+            return Response(page, media_type="application/json", headers=headers)
         total = len(collection.positions(criteria))
-        return Response(
-            self._envelope(endpoint, page, total, offset, limit, params), media_type="application/json"
-        )
+        body = self._envelope(endpoint, page, total, offset, limit, params, following)
+        return Response(body, media_type="application/json", headers=headers)
+
+    def _resume(
+        self,
+        endpoint: Endpoint,
+        pagination: Pagination,
+        collection: Collection,
+        tenant: Any,
+        criteria: dict[str, Any],
+        params: dict[str, Any],
+    ) -> int:
+        """Where a cursor resumes the (filtered) list: after the record it names (`starting_after`),
+        or at the position an opaque cursor of the mock's encodes."""
+        cursor = params.get(pagination.start_param)
+        if cursor is None:
+            return 0
+        if pagination.next_from == NEXT_IS_LAST_KEY:
+            position = self.dataset.position(endpoint.operation_id, tenant, cursor)
+            if position is None:
+                raise NotFoundProblem(f"No record has the id {cursor!r}.")
+            return bisect.bisect_right(collection.positions(criteria), position)
+        offset = decode_cursor(str(cursor))
+        if offset is None:
+            # A cursor the mock never handed out points at no page: the declared 404 where there
+            # is one (no page there), else the operation's invalid-input status.
+            why = "Invalid cursor: pass the cursor a previous page handed out."
+            if "404" in endpoint.responses:
+                raise NotFoundProblem(why)
+            raise ParameterProblem((FieldError("query", pagination.start_param, why, "value_error", cursor),))
+        return offset
+
+    def _cursor(
+        self,
+        endpoint: Endpoint,
+        pagination: Pagination,
+        collection: Collection,
+        criteria: dict[str, Any],
+        at: int,
+    ) -> str:
+        """The cursor of the page starting at `at`: the key of the record before it, or opaque."""
+        if pagination.next_from == NEXT_IS_LAST_KEY:
+            record = orjson.loads(collection.item_json(collection.positions(criteria)[at - 1]))
+            return str(record.get(endpoint.key_field))
+        return encode_cursor(at)
 
     def _envelope(
-        self, endpoint: Endpoint, page: bytes, total: int, offset: int, limit: int, params: dict[str, Any]
+        self,
+        endpoint: Endpoint,
+        page: bytes,
+        total: int,
+        offset: int,
+        limit: int,
+        params: dict[str, Any],
+        following: str | None = None,
     ) -> bytes:
         listing = endpoint.listing
         assert listing is not None and listing.items_field is not None
@@ -135,6 +203,9 @@ class Responder:
                 shape[key] = offset + limit < total
             elif key in params and type(value) is type(params[key]):
                 shape[key] = params[key]
+        pagination = listing.pagination
+        if pagination is not None and pagination.cursor and pagination.next_from not in (None, *SOURCES):
+            _set(shape, str(pagination.next_from), following if following is not None else listing.end_cursor)
         shape[listing.items_field] = []
         body = compact_json(shape)
         marker = compact_json({listing.items_field: []})[1:-1]
@@ -213,6 +284,44 @@ def _request_fields(
     if declared is not None:
         merged = {k: v for k, v in merged.items() if k in declared}
     return merged or MISSING
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for a position in a list: the same list and position, the same cursor."""
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(text[1:]) if text.startswith("o") and text[1:].isdigit() and len(text) < 20 else None
+
+
+def _next_url(endpoint: Endpoint, params: dict[str, Any], cursor_param: str, cursor: str) -> str:
+    """The next page's URL for a Link header, relative to the request (RFC 8288 allows it)."""
+    path = endpoint.path
+    query: dict[str, Any] = {}
+    for (location, name), _ in endpoint.parameters.items():
+        if location == "path" and name in params:
+            path = path.replace("{" + name + "}", quote(str(params[name]), safe=""))
+        elif location == "query" and name in params and name != cursor_param:
+            value = params[name]
+            query[name] = ("true" if value else "false") if isinstance(value, bool) else value
+    query[cursor_param] = cursor
+    return f"{path}?{urlencode(query, doseq=True)}"
+
+
+def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            return
+        node = child
+    node[last] = value
 
 
 def _window(pagination: Pagination | None, params: dict[str, Any], total: int) -> tuple[int, int]:

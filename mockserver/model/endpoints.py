@@ -21,6 +21,7 @@ from mockserver.model.semantics import (
     Filter,
     Pagination,
     Tenant,
+    infer_cursor,
     infer_filters,
     infer_pagination,
     infer_total,
@@ -48,6 +49,8 @@ class Listing:
     # The envelope's field counting the whole (filtered) list, and its "more pages" flag.
     total_field: str | None = None
     has_more_field: str | None = None
+    # What a next-cursor field holds on the last page: null where its schema admits it, else "".
+    end_cursor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +227,17 @@ def _listing(
     if not isinstance(target, dict) or "object" not in types(target):
         return None
     query = {name for (location, name) in parameters if location == "query"}
-    pagination = infer_pagination(query)
+    has_more = next(
+        (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and "boolean" in types(sub)), None
+    )
+    headers = {str(h).lower() for h in (ok.get("headers") or {})} if isinstance(ok, dict) else set()
+
+    def resolve(node: JSON) -> JSON:
+        return deref(document, node)
+
+    pagination = infer_cursor(query, envelope, has_more, "link" in headers, resolve) or infer_pagination(
+        query
+    )
     if (
         items_field is not None
         and not isinstance(declared, dict)
@@ -234,12 +247,27 @@ def _listing(
         return None  # `GET /things/{id}` whose one array field is a part of the thing
     declared_total = declared.get("total") if isinstance(declared, dict) else None
     total = str(declared_total) if declared_total else infer_total(envelope, items_field)
-    has_more = next(
-        (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and "boolean" in types(sub)), None
-    )
+    inferred = True
     if isinstance(declared, dict) and "style" in declared:
-        return Listing(items, items_field, parse_pagination(declared, where), False, total, has_more)
-    return Listing(items, items_field, pagination, True, total, has_more)
+        inferred, pagination = False, parse_pagination(declared, where)
+    end = None
+    if pagination is not None and pagination.cursor and pagination.next_from not in ("$last", "$link"):
+        holder, _, name = str(pagination.next_from).rpartition(".")
+        fields = object_properties(document, envelope[holder]) if holder else envelope
+        schema = deref(document, fields.get(name, {}))
+        end = None if isinstance(schema, dict) and _admits_null(schema) else ""
+    return Listing(items, items_field, pagination, inferred, total, has_more, end)
+
+
+def _admits_null(schema: dict[str, JSON]) -> bool:
+    kinds = schema.get("type")
+    members = [m for m in schema.get("anyOf") or schema.get("oneOf") or [] if isinstance(m, dict)]
+    return bool(
+        schema.get("nullable")
+        or kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+        or any(m.get("type") == "null" for m in members)
+    )
 
 
 def _filters(

@@ -21,7 +21,50 @@ CALLER_PREFIX = "$caller."
 # Parameter names of the common pagination conventions, most specific first.
 OFFSET_NAMES = ("skip", "offset", "start")
 PAGE_NAMES = ("page", "page_number", "pageNumber", "Page")
-SIZE_NAMES = ("limit", "per_page", "perPage", "page_size", "pageSize", "PageSize", "size", "take", "count")
+SIZE_NAMES = (
+    "limit",
+    "per_page",
+    "perPage",
+    "page_size",
+    "pageSize",
+    "PageSize",
+    "size",
+    "take",
+    "count",
+    "max_results",
+    "maxResults",
+)
+# Parameters that take a cursor: an opaque token, or (`starting_after`) the last record's key.
+CURSOR_NAMES = (
+    "cursor",
+    "page_token",
+    "pageToken",
+    "next_token",
+    "nextToken",
+    "continuation_token",
+    "continuationToken",
+    "starting_after",
+    "after",
+)
+# Parameters whose cursor is the last record's key rather than a token the API hands out.
+KEY_CURSOR_NAMES = ("starting_after", "after")
+# Envelope fields (at the top, or one object down: Slack's `response_metadata.next_cursor`) that
+# hold the next page's cursor, or a URL carrying it.
+NEXT_NAMES = (
+    "next_cursor",
+    "nextCursor",
+    "next_page_token",
+    "nextPageToken",
+    "next_token",
+    "nextToken",
+    "next",
+    "next_page",
+    "nextPage",
+    "next_url",
+)
+# Where the cursor of the next page comes from, besides an envelope field.
+NEXT_IS_LAST_KEY = "$last"
+NEXT_IN_LINK = "$link"
 # Query parameters that shape an answer without choosing its items: never filters.
 NOT_FILTERS = frozenset(
     {
@@ -69,19 +112,44 @@ HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    """How an operation pages: `offset` (skip/limit) or `page` (page number/size)."""
+    """How an operation pages: `offset` (skip/limit), `page` (page number/size) or `cursor` (a
+    cursor parameter, with the next cursor in the body, the Link header or the last key)."""
 
     style: str
-    # offset style: the offset and limit parameters; page style: the page and size parameters.
+    # offset style: the offset and limit parameters; page style: the page and size parameters;
+    # cursor style: the cursor and size parameters (a size may be missing: "").
     # An empty start parameter: the list can only be cut to a size (its first page).
     start_param: str
     size_param: str
     first_page: int = 1
+    # cursor style: an envelope field (a dotted path), NEXT_IS_LAST_KEY or NEXT_IN_LINK.
+    next_from: str | None = None
+
+    @property
+    def cursor(self) -> bool:
+        return self.style == "cursor"
+
+    def next_cursor(self, body: Any, items: list[Any] | None, link: str | None, key: str, more: Any) -> Any:
+        """What the page after this answer is asked with, or None where the list ends here: a
+        cursor value; or, where the API hands out the next page's URL (a Link header, a `next`
+        field holding a URL), that URL's whole query, as a client follows it."""
+        if not self.cursor or more is False:
+            return None
+        if self.next_from == NEXT_IS_LAST_KEY:
+            last = items[-1] if items else None
+            return last.get(key) if isinstance(last, dict) and more is not None else None
+        if self.next_from == NEXT_IN_LINK:
+            target = link_target(link or "", "next")
+            return None if target is None else url_query(target)
+        found = field_value(body, str(self.next_from))
+        if not isinstance(found, str | int) or isinstance(found, bool) or found == "":
+            return None
+        return url_query(found) if isinstance(found, str) and "?" in found else found
 
     def window(self, params: dict[str, Any]) -> tuple[int, int]:
         """The (offset, limit) into the full ordered list that the request asks for."""
         size = int(params[self.size_param])
-        if not self.start_param:
+        if not self.start_param or self.cursor:
             return 0, size
         if self.style == "offset":
             return int(params[self.start_param]), size
@@ -90,7 +158,28 @@ class Pagination:
     def describe(self) -> str:
         if not self.start_param:
             return f"{self.size_param} (size only)"
+        if self.cursor:
+            source = {NEXT_IS_LAST_KEY: "the last item's key", NEXT_IN_LINK: "the Link header"}.get(
+                str(self.next_from), repr(self.next_from)
+            )
+            return f"{self.start_param}/{self.size_param or '-'} (cursor from {source})"
         return f"{self.start_param}/{self.size_param} ({self.style})"
+
+
+def link_target(header: str, rel: str) -> str | None:
+    """The URL of the RFC 8288 link with relation `rel` in a Link header, or None."""
+    for part in re.finditer(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)", header):
+        relations = re.search(r"""rel\s*=\s*"?([^";]+)"?""", part.group(2))
+        if relations and rel in relations.group(1).split():
+            return part.group(1)
+    return None
+
+
+def url_query(url: str) -> dict[str, str]:
+    """The query parameters of a URL, in order (a repeated one keeps its last value)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
 
 
 # How a filter parameter relates to the field it constrains:
@@ -233,10 +322,50 @@ def parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
         return Pagination("offset", raw["offset"], raw["limit"])
     if style == "page":
         return Pagination("page", raw["page"], raw["size"], int(raw.get("first", 1)))
-    raise SpecError(f"{where}: x-pagination.style must be 'offset' or 'page', got {style!r}")
+    if style == "cursor":
+        return Pagination("cursor", raw["cursor"], str(raw.get("limit", "")), next_from=str(raw["next"]))
+    raise SpecError(f"{where}: x-pagination.style must be 'offset', 'page' or 'cursor', got {style!r}")
 
 
 # ------------------------------------------------------------------------------ inferred
+
+
+def infer_cursor(
+    query: set[str],
+    envelope: dict[str, JSON],
+    has_more: str | None,
+    link: bool,
+    resolve: Callable[[JSON], JSON],
+) -> Pagination | None:
+    """Cursor pagination: a cursor parameter, and where the next cursor comes from (an envelope
+    field, the last record's key beside a has-more flag, or a declared Link header)."""
+    cursor = next((n for n in CURSOR_NAMES if n in query), None)
+    if cursor is None:
+        return None
+    size = next((n for n in SIZE_NAMES if n in query), "")
+    found = _next_field(envelope, resolve)
+    if found is not None:
+        return Pagination("cursor", cursor, size, next_from=found)
+    if cursor in KEY_CURSOR_NAMES and has_more is not None:
+        return Pagination("cursor", cursor, size, next_from=NEXT_IS_LAST_KEY)
+    if link:
+        return Pagination("cursor", cursor, size, next_from=NEXT_IN_LINK)
+    return None
+
+
+def _next_field(envelope: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
+    for name in NEXT_NAMES:
+        sub = envelope.get(name)
+        if isinstance(sub, dict) and scalar_type(resolve(sub)) == "string":
+            return name
+    for holder, sub in envelope.items():
+        inner = resolve(sub)
+        properties = inner.get("properties") if isinstance(inner, dict) else None
+        if isinstance(properties, dict):
+            for name in NEXT_NAMES:
+                if name in properties and scalar_type(resolve(properties[name])) == "string":
+                    return f"{holder}.{name}"
+    return None
 
 
 def infer_pagination(query: set[str]) -> Pagination | None:

@@ -74,9 +74,14 @@ def serving(app: Any, port: int) -> Iterator[str]:
 
 
 def _deployments() -> dict[str, ModuleType]:
-    from tests.deployments import conduit, items_sqlmodel
+    from tests.deployments import conduit, customers_cursor, events_link, items_sqlmodel
 
-    return {"items_sqlmodel": items_sqlmodel, "conduit": conduit}
+    return {
+        "items_sqlmodel": items_sqlmodel,
+        "conduit": conduit,
+        "customers_cursor": customers_cursor,
+        "events_link": events_link,
+    }
 
 
 # Each framework deployment by name: a module with `make_app(bug)`, `BUGS` and `TOKEN`.
