@@ -150,7 +150,12 @@ def current_user(
 app = FastAPI(title="Assistants")
 
 
-@app.get("/assistants", response_model=list[AssistantResponse])
+class HTTPError(BaseModel):
+    detail: str
+
+
+# Declared, so that the document FastAPI generates says what a missing token is answered.
+@app.get("/assistants", response_model=list[AssistantResponse], responses={401: {"model": HTTPError}})
 def list_assistants(
     user: Annotated[User, Depends(current_user)],
     db: Annotated[Session, Depends(get_db)],

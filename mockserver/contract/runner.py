@@ -86,7 +86,10 @@ class RunOptions:
     timeout: float = 10.0
     checks: tuple[str, ...] = ()
     include_operations: tuple[str, ...] = ()
-    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")
+    # The stateful phase follows links (declared, or inferred as Schemathesis infers them: a
+    # created resource's id into its item operations) and checks that a created resource can be
+    # read and a deleted one cannot.
+    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
     # Whole-run limit in seconds (contract), or the time box (fuzz).
     max_time: float | None = None
     # "contract" runs Schemathesis' phases once; "fuzz" keeps drawing across every operation,
