@@ -182,7 +182,8 @@ def make_app(bug: str | None = None) -> FastAPI:
         session.refresh(item)
         if bug == "created_elsewhere":
             # Written to the primary, answered with the id a replica will not have for a while.
-            return ItemPublic.model_validate(item, from_attributes=True).model_copy(update={"id": uuid.uuid4()})
+            public = ItemPublic.model_validate(item, from_attributes=True)
+            return public.model_copy(update={"id": uuid.uuid4()})
         return item
 
     @app.put("/api/v1/items/{id}", response_model=ItemPublic, responses=not_found)
