@@ -342,6 +342,15 @@ def _target_options(func: Any) -> Any:
                 "from $MOCKSERVER_TOKEN. [env: MOCKSERVER_TOKEN]",
             ),
             click.option(
+                "--other-token",
+                envvar="MOCKSERVER_OTHER_TOKEN",
+                default=None,
+                callback=_parsed(arguments.token),
+                help="A second caller's bearer token, one who owns none of the first caller's "
+                "records: tenant_isolated then holds that no list or detail read shows it the "
+                "first caller's own records. Never printed. [env: MOCKSERVER_OTHER_TOKEN]",
+            ),
+            click.option(
                 "--org-id",
                 envvar="MOCKSERVER_ORG_ID",
                 default=None,
@@ -599,6 +608,7 @@ def contract(
     spec: Path | None,
     url: str | None,
     token: str | None,
+    other_token: str | None,
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -624,6 +634,7 @@ def contract(
     _writable(report_dir)
     options = RunOptions(
         **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
+        other_token=other_token,
         window=window,
         max_examples=max_examples,
         seed=seed,
@@ -671,6 +682,7 @@ def fuzz(
     spec: Path | None,
     url: str | None,
     token: str | None,
+    other_token: str | None,
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -699,6 +711,7 @@ def fuzz(
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
         **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
+        other_token=other_token,
         window=window,
         max_examples=max_examples or 1_000_000,
         seed=seed,

@@ -20,7 +20,7 @@ from mockserver.contract.runner import run
 from mockserver.contract.sweep import SWEEP_CHECKS
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
-from tests.broken import DETAIL_FAULTS, FAULTS, Faulty, broken_app
+from tests.broken import DETAIL_FAULTS, FAULTS, Fault, Faulty, broken_app
 from tests.conftest import MOCK_IDENTITY, REPO, run_options, shared_mock
 from tests.deployments import DEPLOYMENTS
 from tests.fastapi_deployment import CALLER as FASTAPI_CALLER
@@ -480,3 +480,19 @@ def test_a_wrong_credential_tests_nothing_on_any_document() -> None:
     outcome = run(run_options(app=app, spec_path=CORPUS / name, headers=wrong, token=None, max_examples=3))
     assert outcome.exit_code == 2
     assert outcome.nothing_tested
+
+
+def test_a_second_caller_sees_none_of_the_first_callers_records() -> None:
+    # dev-token's organization and other-org-token's share nothing: on the mock the two see
+    # disjoint lists; a deployment that serves every caller the same organization does not.
+    clean = run(run_options(other_token="other-org-token", include_operations=("list_assistants",)))
+    assert clean.exit_code == 0, clean.findings
+    assert clean.operations["GET /assistants"]["tenant_isolated"].passed
+    leaky = Faulty(shared_mock(), Fault(expected_check="tenant_isolated", skip_auth=True))
+    outcome = run(
+        run_options(app=leaky, other_token="other-org-token", include_operations=("list_assistants",))
+    )
+    assert outcome.exit_code == 1
+    found = [f for f in outcome.findings if f.check == "tenant_isolated"]
+    assert found and found[0].title == "Another caller's records listed"
+    assert "other-org-token" not in found[0].message + "".join(found[0].compared)

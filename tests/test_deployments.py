@@ -25,7 +25,7 @@ from tests.test_processes import free_port
 UNDERSTOOD = {
     "items_sqlmodel": [
         "GET /api/v1/items/: a list, pages by skip/limit (offset), items at 'data', total at 'count', "
-        "detail GET /api/v1/items/{id} (inferred)"
+        "detail GET /api/v1/items/{id}, owned by 'owner_id' (inferred)"
     ],
     "conduit": [
         "GET /api/articles: a list, pages by offset/limit (offset), items at 'articles', total at "
@@ -77,6 +77,8 @@ def _run(name: str, documents: dict[str, Path], bug: str | None = None, **option
             app=module.make_app(bug),
             spec_path=documents[name],
             token=module.TOKEN,
+            # A second caller where the deployment has one, for tenant_isolated.
+            other_token=getattr(module, "OTHER_TOKEN", None),
             max_examples=10,
             **options,
         )

@@ -59,6 +59,8 @@ class _Binding:
 
     caller: dict[str, Any] = field(default_factory=dict)
     window: int = DEFAULT_WINDOW
+    # The headers that make a request the run's second caller's (`--other-token`), if any.
+    other: dict[str, str] | None = None
     sweeps: dict[str, _SweepState] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,12 +76,15 @@ class _SweepState:
 _BINDINGS: dict[int, tuple[dict[str, Any], _Binding]] = {}
 
 
-def bind_run(schema: Any, *, caller: dict[str, Any], window: int = DEFAULT_WINDOW) -> None:
-    """Tell the checks who the run's token belongs to (`user_id`, `organization_id`) and how many
-    items of each list the whole-list checks compare; starts the run's sweeps afresh."""
+def bind_run(
+    schema: Any, *, caller: dict[str, Any], window: int = DEFAULT_WINDOW, other: dict[str, str] | None = None
+) -> None:
+    """Tell the checks who the run's token belongs to (`user_id`, `organization_id`), how many
+    items of each list the whole-list checks compare, and the headers of a second caller who
+    owns none of the first one's records; starts the run's sweeps afresh."""
     raw = schema.raw_schema
     _BINDINGS.pop(id(raw), None)
-    _BINDINGS[id(raw)] = (raw, _Binding(caller=dict(caller), window=window))
+    _BINDINGS[id(raw)] = (raw, _Binding(caller=dict(caller), window=window, other=other))
     while len(_BINDINGS) > _MAX_BINDINGS:
         _BINDINGS.pop(next(iter(_BINDINGS)))
 
@@ -360,6 +365,7 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
         if name not in varied and declared.get(name, {}).get("required")
     }
     configured = dict(case.operation.schema.config.headers_for(operation=case.operation) or {})
+    as_other = _as_other(configured, binding.other)
     listing = operation.listing
     assert listing is not None
 
@@ -369,7 +375,7 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
             query={k: _query_value(v) for k, v in request.query},
             headers=dict(case.headers or {}),
         )
-        response: Response = probe.call(headers=configured)
+        response: Response = probe.call(headers=as_other if request.other and as_other else configured)
         found = checks.body(response)
         flag = listing.has_more_field
         more = found.get(flag) if isinstance(found, dict) and flag else None
@@ -397,11 +403,21 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
         window=binding.window,
         caller=binding.caller,
         read_one=_reader(case, operation, configured, binding),
+        other=send if as_other is not None else None,
+        other_read=_reader(case, operation, as_other, binding, other=True) if as_other is not None else None,
     )
 
 
+def _as_other(configured: dict[str, Any], other: dict[str, str] | None) -> dict[str, Any] | None:
+    """The run's headers with the other caller's credentials in place of its own."""
+    if other is None:
+        return None
+    replaced = {name.lower() for name in other}
+    return {**{k: v for k, v in configured.items() if k.lower() not in replaced}, **other}
+
+
 def _reader(
-    case: Case, operation: Endpoint, headers: dict[str, Any], binding: _Binding
+    case: Case, operation: Endpoint, headers: dict[str, Any], binding: _Binding, *, other: bool = False
 ) -> Callable[[Any], Answer] | None:
     """Reads one record through the list's detail operation (`GET /things/{id}`), if it has one."""
     detail = _spec(case).details.get(operation.operation_id)
@@ -421,7 +437,8 @@ def _reader(
         if detail.record_field is not None and isinstance(body, dict):
             body = body.get(detail.record_field)
         items = [body] if isinstance(body, dict) else None
-        return Answer(Request((), ((name, identifier),)), response.status_code, items, (probe, response))
+        request = Request((), ((name, identifier),), other)
+        return Answer(request, response.status_code, items, (probe, response))
 
     return read_one
 

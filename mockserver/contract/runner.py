@@ -109,10 +109,12 @@ class RunOptions:
     app: Any = None
     # Further request headers (an API key, Basic credentials); treated as secrets in reports.
     headers: tuple[tuple[str, str], ...] = ()
+    # A second caller's bearer token: one who owns none of the first caller's records.
+    other_token: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.token, *(value for _, value in self.headers)) if s)
+        return tuple(s for s in (self.token, self.other_token, *(value for _, value in self.headers)) if s)
 
     @property
     def checks_to_run(self) -> tuple[str, ...]:
@@ -222,7 +224,8 @@ def build_schema(options: RunOptions, labels: list[str] | None = None) -> Any:
     config.cache.enabled = False
     if options.include_operations and labels:
         schema = schema.include(name=list(labels))
-    bind_run(schema, caller=options.caller, window=options.window)
+    other = {"Authorization": f"Bearer {options.other_token}"} if options.other_token else None
+    bind_run(schema, caller=options.caller, window=options.window, other=other)
     return schema
 
 

@@ -69,10 +69,12 @@ class Request:
 
     query: tuple[tuple[str, Any], ...]
     path: tuple[tuple[str, Any], ...] = ()
+    # Sent as the run's second caller (`--other-token`), not as the run's own.
+    other: bool = False
 
     def describe(self) -> str:
         shown = [f"{k}={_text(v)}" for k, v in (*self.path, *self.query)]
-        return "&".join(shown) or "(no parameters)"
+        return ("&".join(shown) or "(no parameters)") + (" (as the other caller)" if self.other else "")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -121,6 +123,8 @@ class Walk:
     key: str = "id"
     # Cursor pagination: the answer whose next cursor was one the walk had already followed.
     looped: Answer | None = None
+    # Walked as the run's second caller.
+    other: bool = False
 
     @property
     def ids(self) -> list[Any]:
@@ -162,9 +166,14 @@ class Sweep:
         window: int = DEFAULT_WINDOW,
         caller: dict[str, Any] | None = None,
         read_one: ReadOne | None = None,
+        other: Send | None = None,
+        other_read: ReadOne | None = None,
     ) -> None:
         self.operation = operation
         self._read_one = read_one
+        # The run's second caller, who owns none of this caller's records (`--other-token`).
+        self._other = other
+        self._other_read = other_read
         self.pagination = operation.pagination
         self._send = send
         self.base = dict(base)
@@ -174,7 +183,7 @@ class Sweep:
         self._cache: dict[Request, Answer] = {}
         # Every answer in the order received: `records_consistent` compares all of them.
         self.received: list[Answer] = []
-        self._walks: dict[tuple[int, tuple[tuple[str, Any], ...]], Walk] = {}
+        self._walks: dict[tuple[int, tuple[tuple[str, Any], ...], bool], Walk] = {}
         query = operation.query
         pagination = self.pagination
         size_schema = parameter_schema(query[pagination.size_param]) if pagination else {}
@@ -196,13 +205,19 @@ class Sweep:
     # ------------------------------------------------------------------------------ requests
 
     def get(
-        self, query: dict[str, Any], path: dict[str, Any] | None = None, *, again: bool = False
+        self,
+        query: dict[str, Any],
+        path: dict[str, Any] | None = None,
+        *,
+        again: bool = False,
+        other: bool = False,
     ) -> Answer:
-        """The answer to `query` (sent once, unless `again`)."""
-        request = Request(tuple(query.items()), tuple((path or {}).items()))
+        """The answer to `query` (sent once, unless `again`), as the run's caller or the other."""
+        request = Request(tuple(query.items()), tuple((path or {}).items()), other)
         if not again and request in self._cache:
             return self._cache[request]
-        answer = self._send(request)
+        send = self._other if other and self._other is not None else self._send
+        answer = send(request)
         self._cache.setdefault(request, answer)
         self.received.append(answer)
         return answer
@@ -222,17 +237,17 @@ class Sweep:
         assert p is not None
         return {**self.base, **dict(self._no_filters()), p.start_param: offset, p.size_param: size}
 
-    def walk(self, size: int, flags: Iterable[tuple[str, Any]] = ()) -> Walk:
+    def walk(self, size: int, flags: Iterable[tuple[str, Any]] = (), *, other: bool = False) -> Walk:
         """Pages of `size` from the start until the window is covered or the list ends."""
-        key = (size, tuple(flags))
+        key = (size, tuple(flags), other)
         if key in self._walks:
             return self._walks[key]
-        walk = self._walks[key] = Walk(size, key[1], key=self.key)
+        walk = self._walks[key] = Walk(size, key[1], key=self.key, other=other)
         if self.pagination is not None and self.pagination.cursor:
             return self._follow(walk)
         index = 0
         while len(walk.items) < self.window and not walk.ended and index < MAX_PAGES_PER_WALK:
-            answer = self.get(self.page_query(index, size, key[1]))
+            answer = self.get(self.page_query(index, size, key[1]), other=other)
             if answer.items is None:
                 walk.refused = answer
                 break
@@ -252,7 +267,7 @@ class Sweep:
         followed: set[str] = set()
         query = self.page_query(0, walk.size, walk.flags)
         while len(walk.items) < self.window and len(walk.answers) < MAX_PAGES_PER_WALK:
-            answer = self.get(query)
+            answer = self.get(query, other=walk.other)
             if answer.items is None:
                 walk.refused = answer
                 break
@@ -671,7 +686,7 @@ class Sweep:
         again = self.get(dict(reference.answers[0].request.query), again=True)
         seen: dict[Any, tuple[Any, Answer]] = {}
         for answer in self.received:
-            if answer.request.path or not answer.items:
+            if answer.request.path or answer.request.other or not answer.items:
                 continue
             for item in answer.items:
                 if not isinstance(item, dict) or not isinstance(item.get(self.key), str | int | float | bool):
@@ -737,7 +752,9 @@ class Sweep:
             self.filters_exact()
 
     def tenant_isolated(self, others: Iterable[str]) -> None:
-        """Organizations the caller was not given answer the declared refusal, not data."""
+        """Organizations the caller was not given answer the declared refusal, not data; and the
+        run's other caller is shown none of this caller's own records, listed or read by id."""
+        self._owners_apart()
         tenant = self.operation.tenant
         parameter = tenant.parameter if tenant is not None else None
         if tenant is None or parameter is None:
@@ -843,6 +860,52 @@ class Sweep:
                         + ("it is the last page of the list." if last else "more pages follow it."),
                         [answer],
                     )
+
+    def _owners_apart(self) -> None:
+        owner = self.operation.owner_field
+        if self._other is None or owner is None:
+            return
+        mine = self.reference("tenant_isolated")
+        theirs = self.walk(self.largest, self._no_filters(), other=True)
+        if theirs.refused is not None and theirs.refused.status == 401:
+            raise SweepViolation(
+                "tenant_isolated",
+                "The other caller was refused",
+                f"{theirs.refused.request.describe()} was answered 401, so the other caller's view "
+                "could not be compared with this caller's: is --other-token right?",
+                [theirs.refused],
+            )
+        if theirs.refused is not None and not 400 <= theirs.refused.status < 500:
+            raise self._refused("tenant_isolated", theirs.refused)
+        position = {identifier: k for k, identifier in enumerate(mine.ids)}
+        shared = [(j, identifier) for j, identifier in enumerate(theirs.ids) if identifier in position]
+        if shared:
+            j, identifier = shared[0]
+            k = position[identifier]
+            record = mine.items[k]
+            raise SweepViolation(
+                "tenant_isolated",
+                "Another caller's records listed",
+                f"{len(shared)} records of this caller's list were shown to the other caller too, "
+                f"who owns none of them (--other-token): id {identifier!r}, {owner}="
+                f"{field_value(record, owner)!r}, is item {k} of this caller's list and item {j} of "
+                "the other's. A list that forgot its owner condition answers like this.",
+                [mine.answer_at(k), theirs.answer_at(j)],
+            )
+        if self._other_read is None:
+            return
+        for k, item in enumerate(mine.items[:DETAIL_READS]):
+            answer = self._other_read(_id(item, self.key))
+            if answer.status == 200 and answer.items:
+                raise SweepViolation(
+                    "tenant_isolated",
+                    "Another caller's record read by id",
+                    f"id {_id(item, self.key)!r} is item {k} of this caller's list ({owner}="
+                    f"{field_value(item, owner)!r}); read by id as the other caller, who owns none of "
+                    "this caller's records (--other-token), it was answered 200 with the record. A "
+                    "detail read that checks the id but not its owner answers like this.",
+                    [mine.answer_at(k), answer],
+                )
 
     def _seen(self, parameter: str) -> list[str]:
         """Values of `parameter` that appear as fields of records already fetched."""

@@ -23,6 +23,7 @@ from mockserver.model.semantics import (
     Tenant,
     infer_cursor,
     infer_filters,
+    infer_owner,
     infer_pagination,
     infer_total,
     parse_filters,
@@ -77,6 +78,9 @@ class Endpoint:
     # addressed by). An item operation's: the body field holding the record (`{article: {...}}`).
     key_field: str = "id"
     record_field: str | None = None
+    # A list's: the item field naming each record's owner (the declared tenant's field, or an
+    # inferred `owner_id`, `user_id`, ... on a list that needs credentials).
+    owner_field: str | None = None
 
     @property
     def label(self) -> str:
@@ -147,6 +151,8 @@ class Endpoint:
             parts.append(f"records keyed by {self.key_field!r}")
         if self.tenant is not None:
             parts.append(f"scoped by {self.tenant.describe()}")
+        elif self.owner_field is not None:
+            parts.append(f"owned by {self.owner_field!r}")
         source = "inferred" if listing.inferred else "x-pagination"
         return f"{self.label}: a list, {', '.join(parts)} ({source})"
 
@@ -270,6 +276,22 @@ def _admits_null(schema: dict[str, JSON]) -> bool:
     )
 
 
+def _owner(
+    document: dict[str, JSON], listing: Listing | None, tenant: Tenant | None, security: tuple[Any, ...]
+) -> str | None:
+    if listing is None:
+        return None
+    if tenant is not None:
+        return tenant.field
+    if not security or any(not requirement for requirement in security):
+        return None  # a list anyone may read is nobody's own
+
+    def resolve(node: JSON) -> JSON:
+        return deref(document, node)
+
+    return infer_owner(object_properties(document, listing.item_schema), resolve)
+
+
 def _filters(
     document: dict[str, JSON], query: dict[str, JSON], listing: Listing | None
 ) -> tuple[Filter, ...]:
@@ -310,6 +332,8 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
             op_id = str(op.get("operationId") or operation_id(method, path))
             query = {name: p for (location, name), p in parameters.items() if location == "query"}
             listing = _listing(document, op, parameters, where, path) if method == "get" else None
+            security = tuple(op.get("security", default_security) or [])
+            tenant = parse_tenant(op.get("x-tenant"))
             found[op_id] = Endpoint(
                 method=method,
                 path=path,
@@ -318,10 +342,11 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
                 parameters=parameters,
                 responses={str(k): deref(document, v) for k, v in (op.get("responses") or {}).items()},
                 request_body=body,
-                security=tuple(op.get("security", default_security) or []),
+                security=security,
                 listing=listing,
                 extensions={k: v for k, v in op.items() if k.startswith("x-")},
-                tenant=parse_tenant(op.get("x-tenant")),
+                tenant=tenant,
+                owner_field=_owner(document, listing, tenant, security),
                 filters=_filters(document, query, listing),
                 defaults=tuple(
                     (name, p["schema"]["default"])

@@ -108,6 +108,9 @@ TOTAL_PATTERN = re.compile(
     r"|^.+(_count|Count|_total|Total)$",
 )
 HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"})
+# Item fields that name the record's owner: on a list that needs credentials, the records a
+# caller owns, which another caller must not be shown.
+OWNER_NAMES = ("owner_id", "ownerId", "owner", "user_id", "userId", "created_by", "creator_id", "author_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,3 +484,11 @@ def types(schema: dict[str, JSON]) -> set[str]:
     if isinstance(kind, str):
         return {kind}
     return {"object"} if "allOf" in schema or "oneOf" in schema or "anyOf" in schema else set()
+
+
+def infer_owner(item_properties: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
+    """The item field naming a record's owner, if the item has one of a scalar type."""
+    for name in OWNER_NAMES:
+        if name in item_properties and scalar_type(resolve(item_properties[name])) in ("string", "integer"):
+            return name
+    return None

@@ -32,6 +32,9 @@ BUGS = {
     "count_of_the_page": "totals_exact",
     "order_by_plan": "pages_agree",
     "detail_of_another_row": "records_consistent",
+    # Found with a second caller (--other-token): Bob must not see Alice's items.
+    "list_unscoped": "tenant_isolated",
+    "detail_owner_unchecked": "tenant_isolated",
     # Found by Schemathesis' stateful phase, which the contract run includes.
     "delete_answers_but_keeps": "use_after_free",
     "created_elsewhere": "ensure_resource_availability",
@@ -143,6 +146,8 @@ def make_app(bug: str | None = None) -> FastAPI:
     ) -> Any:
         """Retrieve items."""
         mine = col(Item.owner_id) == current_user.id
+        if bug == "list_unscoped":
+            mine = col(Item.owner_id).is_not(None)  # the superuser branch taken for everyone
         count_statement = select(func.count()).select_from(Item)
         if bug != "count_unscoped":
             count_statement = count_statement.where(mine)
@@ -169,7 +174,7 @@ def make_app(bug: str | None = None) -> FastAPI:
             item = session.exec(select(Item).where(col(Item.created_at) > item.created_at)).first() or item
         if not item:
             raise HTTPException(status_code=404, detail="Item not found")
-        if item.owner_id != current_user.id:
+        if item.owner_id != current_user.id and bug != "detail_owner_unchecked":
             raise HTTPException(status_code=400, detail="Not enough permissions")
         return item
 
