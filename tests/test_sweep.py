@@ -188,8 +188,9 @@ def test_organizations_the_caller_belongs_to_are_not_probed() -> None:
         base={},
         path={"org_id": "org_demo"},
         caller={"orgs": ["org_demo", "org_globex"]},
+        others=["org_demo", "org_globex"],
     )
-    s.tenant_isolated(["org_demo", "org_globex"])
+    s.tenant_isolated()
     probed = [dict(r.path).get("org_id") for r in deployment.sent]
     assert probed == ["org_demo-not-a-member"]
 
@@ -202,7 +203,9 @@ def test_any_declared_refusal_is_accepted_for_an_existing_organization() -> None
         org = path.get("org_id", "org_demo")
         return 200 if org == "org_demo" else 403 if org == "org_globex" else 404
 
-    sweep(operation, Deployment(operation, _records(10), status=forbidden)).tenant_isolated(["org_globex"])
+    sweep(
+        operation, Deployment(operation, _records(10), status=forbidden), others=["org_globex"]
+    ).tenant_isolated()
 
     # An organization that exists nowhere must answer like an unknown one: the first declared.
     def forbidden_everywhere(query: dict[str, Any], path: dict[str, Any]) -> int:
@@ -210,4 +213,4 @@ def test_any_declared_refusal_is_accepted_for_an_existing_organization() -> None
 
     deployment = Deployment(operation, _records(10), status=forbidden_everywhere)
     with pytest.raises(SweepViolation, match="exists nowhere"):
-        sweep(operation, deployment).tenant_isolated(["org_globex"])
+        sweep(operation, deployment, others=["org_globex"]).tenant_isolated()

@@ -28,24 +28,24 @@ from schemathesis.core.failures import Failure
 
 from mockserver.contract import checks
 from mockserver.contract.outcome import reproducible
-from mockserver.contract.sweep import DEFAULT_WINDOW, SWEEP_CHECKS, Answer, Request, Sweep, SweepViolation
+from mockserver.contract.sweep import (
+    DEFAULT_WINDOW,
+    SWEEP_RULES,
+    Answer,
+    Request,
+    Sweep,
+    SweepViolation,
+    WholeListRule,
+)
 from mockserver.model import rules
 from mockserver.model.endpoints import Endpoint, list_items, list_total
 from mockserver.model.spec import Spec, spec_from_document
 
 Case = _Case[Any]
 
-DOMAIN_CHECKS: tuple[str, ...] = (
-    "page_size_within_limit",
-    "pages_continue",
-    "filters_hold",
-    "single_tenant",
-    "children_reference_parent",
-    "repeatable_reads",
-    "timestamps_ordered",
-    "unique_ids",
-    *SWEEP_CHECKS,
-)
+# Every domain check's name, in the order defined: the one list the CLI, the README's table and
+# the tests read. Filled where each check is defined, by `domain_check` and the whole-list rules.
+DOMAIN_CHECKS: list[str] = []
 
 # Parsed semantics per loaded document. The document is kept beside its Spec so that an id
 # reused by a later, different document can never return the wrong semantics.
@@ -206,6 +206,13 @@ def _judged_list(case: Case, response: Response) -> tuple[Endpoint, dict[str, An
     return operation, params, items
 
 
+def domain_check(rule: Rule) -> Rule:
+    """Register a per-response rule as the Schemathesis check named after it."""
+    schemathesis.check(_domain_check(rule))
+    DOMAIN_CHECKS.append(rule.__name__)
+    return rule
+
+
 def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
     """Adapt a rule to Schemathesis: only valid, successful list responses are judged."""
 
@@ -233,6 +240,7 @@ def _domain_check(rule: Rule) -> Callable[[Any, Response, Case], bool | None]:
     return check
 
 
+@domain_check
 def page_size_within_limit(
     probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]
 ) -> None:
@@ -240,6 +248,7 @@ def page_size_within_limit(
     checks.check_page_size(op, params, items)
 
 
+@domain_check
 def pages_continue(
     probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]
 ) -> None:
@@ -251,16 +260,19 @@ def pages_continue(
     checks.check_continuity(op, params, fetch)
 
 
+@domain_check
 def filters_hold(probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]) -> None:
     """Every item satisfies every filter the request switched on."""
     checks.check_filters(op, params, items, _caller(case))
 
 
+@domain_check
 def single_tenant(probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]) -> None:
     """One page is one organization's."""
     checks.check_tenant(op, items, _caller(case))
 
 
+@domain_check
 def children_reference_parent(
     probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]
 ) -> None:
@@ -268,6 +280,7 @@ def children_reference_parent(
     rules.check_parent_references(_spec(case).item_schema(op), items)
 
 
+@domain_check
 def repeatable_reads(
     probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]
 ) -> None:
@@ -277,6 +290,7 @@ def repeatable_reads(
     checks.check_repeatable(items, again)
 
 
+@domain_check
 def timestamps_ordered(
     probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]
 ) -> None:
@@ -284,6 +298,7 @@ def timestamps_ordered(
     rules.check_timestamps(_spec(case).item_schema(op), items)
 
 
+@domain_check
 def unique_ids(probes: Probes, case: Case, op: Endpoint, params: dict[str, Any], items: list[Any]) -> None:
     """No id appears twice in a page."""
     rules.check_unique_ids(items)
@@ -403,6 +418,7 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
         window=binding.window,
         caller=binding.caller,
         read_one=_reader(case, operation, configured, binding),
+        others=_examples(operation, operation.tenant.parameter) if operation.tenant else (),
         other=send if as_other is not None else None,
         other_read=_reader(case, operation, as_other, binding, other=True) if as_other is not None else None,
     )
@@ -443,7 +459,7 @@ def _reader(
     return read_one
 
 
-def _examples(operation: Endpoint, name: str) -> list[str]:
+def _examples(operation: Endpoint, name: str | None) -> list[str]:
     """The values the document shows for parameter `name`: other tenants a run may probe."""
     parameter: dict[str, Any] = next((p for (_, n), p in operation.parameters.items() if n == name), {})
     schema = parameter.get("schema", {})
@@ -456,7 +472,7 @@ def _examples(operation: Endpoint, name: str) -> list[str]:
     return [value for value in shown if isinstance(value, str)]
 
 
-def _sweep_check(name: str, judge: Callable[[Sweep, Endpoint], None], doc: str) -> Any:
+def _sweep_check(name: str, rule: WholeListRule) -> Any:
     """A whole-list rule as a Schemathesis check: judged once per operation and run, on the
     first valid list answer, by the sweep that answer starts."""
 
@@ -466,6 +482,8 @@ def _sweep_check(name: str, judge: Callable[[Sweep, Endpoint], None], doc: str) 
             return True
         operation = judged[0]
         binding = _binding(case)
+        if not rule.applies(operation, binding.other is not None):
+            return True  # nothing of this list for the rule to judge: skipped, not passed
         with binding.lock:
             label = case.operation.label
             if label not in binding.sweeps:
@@ -476,7 +494,7 @@ def _sweep_check(name: str, judge: Callable[[Sweep, Endpoint], None], doc: str) 
                 return True
             state.judged.add(name)
             try:
-                judge(state.sweep, operation)
+                rule.judge(state.sweep)
             except SweepViolation as violation:
                 if violation.check != name:
                     return True  # another rule's verdict; that check reports it
@@ -490,54 +508,13 @@ def _sweep_check(name: str, judge: Callable[[Sweep, Endpoint], None], doc: str) 
         return None
 
     check.__name__ = name
-    check.__doc__ = doc
+    check.__doc__ = rule.doc
     return check
 
 
-_SWEEP_RULES: dict[str, tuple[Callable[[Sweep, Endpoint], None], str]] = {
-    "pages_agree": (
-        lambda sweep, op: sweep.judged(sweep.pages_agree),
-        "Pages of every size, the largest allowed included, cut one sequence; a short page is the "
-        "last and the page after it is empty; offset and size compose exactly.",
-    ),
-    "filters_exact": (
-        lambda sweep, op: sweep.judged(sweep.filters_exact),
-        "A filtered list is the unfiltered list restricted to matching items, in order; `false` "
-        "and absence filter nothing; filters combine as a conjunction.",
-    ),
-    "records_consistent": (
-        lambda sweep, op: sweep.records_consistent(),
-        "One id is one record, field for field, on every page, page size and filter, and across two reads.",
-    ),
-    "tenant_isolated": (
-        lambda sweep, op: sweep.tenant_isolated(
-            _examples(op, op.tenant.parameter or "") if op.tenant else []
-        ),
-        "Organizations the caller was not given answer the declared refusal, never data.",
-    ),
-    "totals_exact": (
-        lambda sweep, op: sweep.totals_exact(),
-        "An envelope's total is one number on every page, and the count of the (filtered) list "
-        "where a walk reached its end; a has-more flag is false on the last page only.",
-    ),
-}
-assert tuple(_SWEEP_RULES) == SWEEP_CHECKS
-
-
 schemathesis.check(http_semantics)
-
-for _rule in (
-    page_size_within_limit,
-    pages_continue,
-    filters_hold,
-    single_tenant,
-    children_reference_parent,
-    repeatable_reads,
-    timestamps_ordered,
-    unique_ids,
-):
-    schemathesis.check(_domain_check(_rule))
-for _name, (_judge, _doc) in _SWEEP_RULES.items():
-    schemathesis.check(_sweep_check(_name, _judge, _doc))
+for _name, _rule in SWEEP_RULES.items():
+    schemathesis.check(_sweep_check(_name, _rule))
+    DOMAIN_CHECKS.append(_name)
 
 __all__ = ["DOMAIN_CHECKS", "DomainFailure", "bind_run"]

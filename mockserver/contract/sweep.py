@@ -54,13 +54,41 @@ MAX_TENANT_PROBES = 4
 # Listed records read again through the detail operation.
 DETAIL_READS = 3
 
-SWEEP_CHECKS: tuple[str, ...] = (
-    "pages_agree",
-    "filters_exact",
-    "records_consistent",
-    "tenant_isolated",
-    "totals_exact",
-)
+# Every whole-list rule by name, with the sentence that says what it holds: filled by the
+# `whole_list_rule` decorator where each rule is defined (the Schemathesis edge registers one
+# check per entry).
+Rule = Callable[["Sweep"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WholeListRule:
+    judge: Rule
+    doc: str
+    # Whether the rule has anything to judge on a list (else it is reported skipped, not passed).
+    applies: Callable[[Endpoint, bool], bool]
+
+
+SWEEP_RULES: dict[str, WholeListRule] = {}
+
+
+def whole_list_rule(
+    doc: str, *, applies: Callable[[Endpoint, bool], bool] = lambda op, other: True, changing: bool = False
+) -> Callable[[Rule], Rule]:
+    """Register a `Sweep` method as the whole-list rule named after it. `applies(operation,
+    with_other_caller)` says whether it judges anything there; a `changing` rule's violation is
+    first checked against a list that changed while it was compared."""
+
+    def register(rule: Rule) -> Rule:
+        def judge(sweep: Sweep) -> None:
+            if changing:
+                sweep.judged(lambda: rule(sweep))
+            else:
+                rule(sweep)
+
+        SWEEP_RULES[rule.__name__] = WholeListRule(judge, doc, applies)
+        return rule
+
+    return register
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +196,15 @@ class Sweep:
         read_one: ReadOne | None = None,
         other: Send | None = None,
         other_read: ReadOne | None = None,
+        others: Iterable[str] = (),
     ) -> None:
         self.operation = operation
         self._read_one = read_one
         # The run's second caller, who owns none of this caller's records (`--other-token`).
         self._other = other
         self._other_read = other_read
+        # Organizations the document shows (`examples` of the tenant parameter): other tenants to probe.
+        self.others = tuple(others)
         self.pagination = operation.pagination
         self._send = send
         self.base = dict(base)
@@ -349,6 +380,13 @@ class Sweep:
         chosen = {small, min(self.default_size, self.largest)}
         return sorted(s for s in chosen if s != self.largest)
 
+    @whole_list_rule(
+        "Pages of every size, the largest allowed included, cut one sequence; a short page is the "
+        "last and the page after it is empty; offset and size compose exactly; a cursor chain ends "
+        "and passes no record twice.",
+        applies=lambda op, other: op.pagination is not None,
+        changing=True,
+    )
     def pages_agree(self) -> None:
         if self.pagination is None:
             return  # one answer holds the whole list: there are no pages to agree
@@ -499,6 +537,12 @@ class Sweep:
                     [answer, reference.answer_at(skip)],
                 )
 
+    @whole_list_rule(
+        "A filtered list is the unfiltered list restricted to matching items, in order; `false` "
+        "and absence filter nothing; filters combine as a conjunction; a filtered list pages as any list.",
+        applies=lambda op, other: bool(op.filters),
+        changing=True,
+    )
     def filters_exact(self) -> None:
         rules = self.operation.filters
         if not rules:
@@ -679,6 +723,10 @@ class Sweep:
 
         return admits
 
+    @whole_list_rule(
+        "One id is one record, field for field, on every page, page size and filter, across two "
+        "reads, and read by id."
+    )
     def records_consistent(self) -> None:
         """One id, one record: over every answer the other rules fetched, and a second read."""
         reference = self.reference("records_consistent")
@@ -751,9 +799,15 @@ class Sweep:
         with contextlib.suppress(SweepViolation):
             self.filters_exact()
 
-    def tenant_isolated(self, others: Iterable[str]) -> None:
+    @whole_list_rule(
+        "Organizations the caller was not given answer the declared refusal, never data; a second "
+        "caller is shown none of the first caller's records.",
+        applies=lambda op, other: bool(op.tenant and op.tenant.parameter) or (other and bool(op.owner_field)),
+    )
+    def tenant_isolated(self) -> None:
         """Organizations the caller was not given answer the declared refusal, not data; and the
         run's other caller is shown none of this caller's own records, listed or read by id."""
+        others = self.others
         self._owners_apart()
         tenant = self.operation.tenant
         parameter = tenant.parameter if tenant is not None else None
@@ -791,6 +845,14 @@ class Sweep:
                     [answer],
                 )
 
+    @whole_list_rule(
+        "An envelope's total is one number on every page, and the count of the (filtered) list "
+        "where a walk reached its end; a has-more flag is false on the last page only.",
+        applies=lambda op, other: (
+            op.listing is not None
+            and (op.listing.total_field is not None or op.listing.has_more_field is not None)
+        ),
+    )
     def totals_exact(self) -> None:
         """An envelope's total is one number on every page of a walk, and the count of the
         (filtered) list where the walk reached the end; "more" is false on the last page only."""
@@ -979,3 +1041,7 @@ _MISSING = _Missing()
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# The whole-list checks' names, in the order they are defined.
+SWEEP_CHECKS: tuple[str, ...] = tuple(SWEEP_RULES)
