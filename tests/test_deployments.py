@@ -41,7 +41,8 @@ UNDERSTOOD = {
     "events_link": [
         "GET /events: a list, pages by after/per_page (cursor from the Link header), items: the body, "
         "filter type (keeps type == value, inferred), filter actor (keeps actor.login == value, "
-        "inferred) (inferred)"
+        "inferred), filter created_after (keeps created_at >= value, inferred), filter created_before "
+        "(keeps created_at <= value, inferred) (inferred)"
     ],
 }
 

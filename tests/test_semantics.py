@@ -226,3 +226,34 @@ def test_a_thing_with_one_array_field_is_not_a_list() -> None:
     }
     (found,) = endpoints(document).values()
     assert found.kind == "read"
+
+
+def test_ranges_are_inferred_for_bounds_on_numbers_and_dates() -> None:
+    item = {
+        "type": "object",
+        "properties": {
+            "created_at": {"type": "string", "format": "date-time"},
+            "price": {"type": "number"},
+            "title": {"type": "string"},
+        },
+    }
+    parameters = [
+        _query("created_after", format="date-time"),
+        _query("created_before", format="date-time"),
+        _query("min_price", "number"),
+        _query("price_lte", "integer"),
+        _query("title_from"),  # text has no order the API would share: not a range
+    ]
+    found = _list(parameters, {"type": "array", "items": item})
+    assert [(f.param, f.field, f.relation) for f in found.filters] == [
+        ("created_after", "created_at", "min"),
+        ("created_before", "created_at", "max"),
+        ("min_price", "price", "min"),
+        ("price_lte", "price", "max"),
+    ]
+    bound = found.filters[0]
+    assert bound.admits({"created_at": "2025-01-02T00:00:00Z"}, "2025-01-01T00:00:00+00:00", {})
+    assert not bound.admits({"created_at": "2024-12-31T23:00:00Z"}, "2025-01-01T00:00:00Z", {})
+    # The bound itself may be kept or not: admitted, but not required.
+    assert bound.admits({"created_at": "2025-01-01T00:00:00Z"}, "2025-01-01T00:00:00Z", {})
+    assert not bound.requires({"created_at": "2025-01-01T00:00:00Z"}, "2025-01-01T00:00:00Z", {})

@@ -28,6 +28,7 @@ edge is `hooks.py`) and raises `SweepViolation`s naming the answers that disagre
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from typing import Any
 
 from mockserver.model.endpoints import Endpoint
 from mockserver.model.rules import DomainViolation
-from mockserver.model.semantics import CALLER_PREFIX, Filter, field_value, parameter_schema
+from mockserver.model.semantics import CALLER_PREFIX, RANGES, Filter, compare, field_value, parameter_schema
 
 # Items of the list compared in every walk, unless the run asks for another bound.
 DEFAULT_WINDOW = 200
@@ -580,6 +581,13 @@ class Sweep:
         when the list shows no value to try."""
         if rule.relation == "flag":
             return True
+        if rule.relation in RANGES:
+            # The middle of what the list holds: a bound that keeps about half of it.
+            found = [
+                v for v in (field_value(item, rule.field) for item in reference.items) if compare(v, v) == 0
+            ]
+            ordered = sorted(found, key=functools.cmp_to_key(lambda a, b: compare(a, b) or 0))
+            return ordered[len(ordered) // 2] if ordered else None
         counts: dict[Any, int] = {}
         for item in reference.items:
             found = field_value(item, rule.field)
@@ -614,6 +622,11 @@ class Sweep:
         wanted = self._expected(chosen, walk, sent)
         if wanted is None:
             return  # a `$caller` value the run does not know, and no item to learn it from
+        # What the filtered list must hold: what it may hold, less a range's own bound.
+        needed = [
+            admits if rule.relation == "flag" else self._requires(rule, sent[rule.param])
+            for rule, admits in wanted
+        ]
         position: dict[Any, int] = {}
         for k, identifier in enumerate(reference.ids):
             position.setdefault(identifier, k)
@@ -667,7 +680,7 @@ class Sweep:
         reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
         for k, item in enumerate(reference.items[:reached]):
-            if all(admits(item) for _, admits in wanted) and _id(item, self.key) not in returned:
+            if all(need(item) for need in needed) and _id(item, self.key) not in returned:
                 shown = ", ".join(f"{rule.field}={field_value(item, rule.field)!r}" for rule, _ in wanted)
                 at = next((j for j, place in enumerate(places) if place > k), None)
                 raise SweepViolation(
@@ -722,6 +735,12 @@ class Sweep:
             return rule.admits(item, value, self.caller)
 
         return admits
+
+    def _requires(self, rule: Filter, value: Any) -> Callable[[Any], bool]:
+        def requires(item: Any) -> bool:
+            return rule.requires(item, value, self.caller)
+
+        return requires
 
     @whole_list_rule(
         "One id is one record, field for field, on every page, page size and filter, across two "

@@ -11,6 +11,7 @@ operation finds the very record the list holds without any index.
 from __future__ import annotations
 
 import _random
+import functools
 import hashlib
 import json
 import math
@@ -31,7 +32,7 @@ from mockserver.mock.recipes import BASE62, Values
 from mockserver.mock.settings import Settings
 from mockserver.model.document import SpecError
 from mockserver.model.endpoints import Endpoint
-from mockserver.model.semantics import CALLER_PREFIX, field_value
+from mockserver.model.semantics import CALLER_PREFIX, RANGES, compare, field_value
 
 Record = dict[str, Any]
 
@@ -64,8 +65,20 @@ class Attribute:
     values: tuple[Any, ...]
     members: bool = False
 
-    def mask(self, expected: Any) -> bytes:
-        if self.members:
+    def mask(self, expected: Any, bound: str = "") -> bytes:
+        """One byte per record: 1 where the record is selected by `expected` (its value, a value
+        its array holds, or with `bound` ">=" / "<=" a value at or beyond that bound)."""
+        if bound:
+            sign = 1 if bound == ">=" else -1
+            table = bytes(
+                1
+                if code < len(self.values) and (compare(self.values[code], expected) or 0) * sign >= 0
+                else 0
+                for code in range(256)
+            )
+            if compare(expected, expected) is None:
+                table = bytes(256)  # a bound that orders against nothing selects nothing
+        elif self.members:
             wanted = [i for i, v in enumerate(self.values) if _same(v, expected)]
             bit = 1 << wanted[0] if wanted else 0
             table = bytes(1 if code & bit else 0 for code in range(256))
@@ -133,14 +146,17 @@ class Collection:
         return record
 
     def positions(self, criteria: dict[str, Any]) -> Sequence[int]:
-        """Positions of the items whose fields equal `criteria`, in order."""
+        """Positions of the items that `criteria` select, in order: a field's value (or a value
+        its array holds), or with `>=` / `<=` after the field's name, a bound on it."""
         if not criteria:
             return range(len(self))
         key = tuple(sorted(criteria.items(), key=lambda kv: kv[0]))
         with self._lock:
             found = self._matches.get(key)
             if found is None:
-                mask = _and([self._attributes[f].mask(v) for f, v in key])
+                mask = _and(
+                    [self._attributes[f.rstrip("<>=")].mask(v, f[len(f.rstrip("<>=")) :]) for f, v in key]
+                )
                 found = [m.start() for m in re.finditer(b"\x01", mask)]
                 self._matches[key] = found
             return found
@@ -516,7 +532,13 @@ class Dataset:
             if field in attributes:
                 continue  # two parameters on one field (`status` and `state`) share its values
             if rule.relation != "flag":
-                pool = self._pool(gen, key, field, rule.relation == "contains")
+                ranged = rule.relation in RANGES
+                pool = self._pool(
+                    gen, key, field, rule.relation == "contains", POOL_SAMPLES if ranged else POOL_SIZE
+                )
+                if ranged:
+                    # Ordered, so that a bound selects a believable share of the list.
+                    pool = tuple(sorted(pool, key=functools.cmp_to_key(lambda a, b: compare(a, b) or 0)))
                 if not pool:
                     continue  # the field never holds a value to filter by: nothing is selected on it
                 if rule.relation == "contains":
@@ -559,7 +581,7 @@ class Dataset:
         self._filtered[op_id] = frozenset(attributes)
         return Collection(curated, count, attributes, build, self._records, self._pages)
 
-    def _pool(self, gen: Gen, key: int, field: str, members: bool) -> tuple[Any, ...]:
+    def _pool(self, gen: Gen, key: int, field: str, members: bool, size: int = POOL_SIZE) -> tuple[Any, ...]:
         """The values a filtered field takes, from records generated without it (the same ones
         for every tenant and seed-determined): what the list will hold and a filter select."""
         found: list[Any] = []
@@ -569,7 +591,7 @@ class Dataset:
             for one in value if members and isinstance(value, list) else [value]:
                 if isinstance(one, str | int | float | bool) and one != "" and one not in found:
                     found.append(one)
-        return tuple(found[:POOL_SIZE])
+        return tuple(found[:size])
 
     def _caller_values(self, attribute: str, tenant: Any) -> tuple[Any, ...]:
         """The values a `$caller.<attribute>` filter field takes: the tenant's users' ones."""

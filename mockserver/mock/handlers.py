@@ -32,6 +32,8 @@ from mockserver.model.endpoints import Endpoint
 from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination
 
 Handler = Callable[..., Awaitable[Response]]
+# How a range filter's bound is written after its field in the dataset's criteria.
+BOUNDS = {"min": ">=", "max": "<="}
 # Where a next cursor comes from besides an envelope field (nothing to write into the body).
 SOURCES = (NEXT_IS_LAST_KEY, NEXT_IN_LINK)
 
@@ -113,7 +115,9 @@ class Responder:
         offset, limit = _window(listing.pagination, params, len(collection))
         attrs = caller.attrs() if caller is not None else {}
         criteria = {
-            f.field: f.expected(attrs) if f.relation == "flag" else params[f.param]
+            f.field + BOUNDS.get(f.relation, ""): f.expected(attrs)
+            if f.relation == "flag"
+            else params[f.param]
             for f in endpoint.filters
             if f.active(params.get(f.param)) and self.dataset.filters(endpoint.operation_id, f.field)
         }

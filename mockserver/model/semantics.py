@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.model.document import JSON, SpecError
@@ -188,8 +189,12 @@ def url_query(url: str) -> dict[str, str]:
 # How a filter parameter relates to the field it constrains:
 # * flag: when the parameter is true, the field equals `equals` (false or absent: no filter);
 # * equals: the field equals the parameter's value;
-# * contains: the field is an array holding the parameter's value.
-RELATIONS = ("flag", "equals", "contains")
+# * contains: the field is an array holding the parameter's value;
+# * min / max: the field is at least / at most the parameter's value (a number, a date or a
+#   date-time). Whether the bound itself is kept differs between APIs (`created_after` is often
+#   strict, `since` not), so an item exactly at the bound may be kept or not.
+RELATIONS = ("flag", "equals", "contains", "min", "max")
+RANGES = ("min", "max")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +223,7 @@ class Filter:
         return value is not None and value != ""
 
     def admits(self, item: Any, value: Any, caller_attrs: dict[str, Any]) -> bool:
-        """Whether `item` is in the list the parameter set to `value` selects."""
+        """Whether `item` may be in the list the parameter set to `value` selects."""
         if not self.active(value):
             return True
         found = field_value(item, self.field)
@@ -226,15 +231,54 @@ class Filter:
             return bool(found == self.expected(caller_attrs))
         if self.relation == "contains":
             return isinstance(found, list) and any(_same(v, value) for v in found)
+        if self.relation in RANGES:
+            order = compare(found, value)
+            return order is None or (order >= 0 if self.relation == "min" else order <= 0)
         return _same(found, value)
+
+    def requires(self, item: Any, value: Any, caller_attrs: dict[str, Any]) -> bool:
+        """Whether `item` must be in that list (a range's own bound may go either way)."""
+        if self.relation in RANGES and self.active(value):
+            order = compare(field_value(item, self.field), value)
+            return order is not None and (order > 0 if self.relation == "min" else order < 0)
+        return self.admits(item, value, caller_attrs)
 
     def describe(self) -> str:
         how = {
             "flag": f"true keeps {self.field} == {self.equals!r}",
             "equals": f"keeps {self.field} == value",
             "contains": f"keeps {self.field} containing value",
+            "min": f"keeps {self.field} >= value",
+            "max": f"keeps {self.field} <= value",
         }[self.relation]
         return f"{self.param} ({how}{', inferred' if self.inferred else ''})"
+
+
+def compare(found: Any, bound: Any) -> int | None:
+    """-1, 0 or 1 as a field's value is below, at or above a bound (numbers, or dates and
+    date-times written in ISO 8601, a query's text included); None when they do not compare."""
+    if isinstance(found, bool) or isinstance(bound, bool) or found is None:
+        return None
+    if isinstance(found, int | float):
+        try:
+            number = float(bound)
+        except (TypeError, ValueError):
+            return None
+        return (found > number) - (found < number)
+    a, b = _instant(found), _instant(bound)
+    if a is None or b is None:
+        return None
+    return (a > b) - (a < b)
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _same(found: Any, value: Any) -> bool:
@@ -430,6 +474,10 @@ def infer_filters(
                 if sub is not None:
                     found.append(Filter(name, f"{field}.{sub}", None, "equals", inferred=True))
                 continue
+        ranged = _range(name, kind, resolve(parameter.get("schema") or {}), item_properties, resolve)
+        if ranged is not None:
+            found.append(ranged)
+            continue
         variants = (key + "s", key + "es", key + "list", key + "set")
         plural = next((fields[k] for k in variants if k in fields), None)
         if plural is not None:
@@ -438,6 +486,60 @@ def infer_filters(
             if element is not None and _compatible(kind, element):
                 found.append(Filter(name, plural, None, "contains", inferred=True))
     return tuple(found)
+
+
+# `created_after`, `price_min`, `min_price`, `updated__gte`: a bound on a field, and which one.
+_RANGE_NAME = re.compile(
+    r"^(?:(?P<pre>min|max|from|to)_?(?P<field1>.+)|(?P<field2>.+?)_{1,2}"
+    r"(?P<post>after|since|from|gte|gt|min|start|before|until|to|lte|lt|max|end))$",
+    re.IGNORECASE,
+)
+_LOWER = frozenset({"min", "from", "after", "since", "gte", "gt", "start"})
+
+
+def _range(
+    name: str,
+    kind: str,
+    schema: JSON,
+    item_properties: dict[str, JSON],
+    resolve: Callable[[JSON], JSON],
+) -> Filter | None:
+    """A bound on an item field of the same kind (a number, a date or a date-time)."""
+    match = _RANGE_NAME.match(name)
+    if match is None:
+        return None
+    stem = match.group("field1") or match.group("field2")
+    side = (match.group("pre") or match.group("post")).lower()
+    fields = {_norm(f): f for f in item_properties}
+    stem_key = _norm(stem)
+    field = next(
+        (
+            fields[k]
+            for k in (stem_key, stem_key + "at", stem_key + "date", stem_key + "on", stem_key + "time")
+            if k in fields
+        ),
+        None,
+    )
+    if field is None:
+        return None
+    target = resolve(item_properties[field])
+    if not _ordered(kind, schema, target):
+        return None
+    return Filter(name, field, None, "min" if side in _LOWER else "max", inferred=True)
+
+
+def _ordered(kind: str, parameter: JSON, field: JSON) -> bool:
+    """Whether a parameter's values bound a field's: numbers, or dates and date-times."""
+    field_kind = scalar_type(field)
+    if {kind, field_kind} <= {"integer", "number"}:
+        return True
+    formats = {"date", "date-time"}
+    field_format = field.get("format") if isinstance(field, dict) else None
+    return (
+        kind == field_kind == "string"
+        and field_format in formats
+        and (not isinstance(parameter, dict) or parameter.get("format") in (None, *formats))
+    )
 
 
 def _key_field(properties: dict[str, JSON], kind: str, resolve: Callable[[JSON], JSON]) -> str | None:

@@ -3,8 +3,9 @@ SQLAlchemy 2 on SQLite.
 
 `GET /events?per_page=30&after=<cursor>&type=PushEvent` answers a JSON array, newest first, and
 a `Link: <...>; rel="next"` header while more events follow; the cursor is opaque (the last
-event's id, encoded). `type` and `actor` (the actor's `login`) filter. `make_app(bug)` builds the
-app with one bug that Link-paged endpoints ship.
+event's id, encoded). `type` and `actor` (the actor's `login`) filter, and `created_after` /
+`created_before` bound the events' `created_at`. `make_app(bug)` builds the app with one bug that
+Link-paged endpoints ship.
 """
 
 import base64
@@ -27,6 +28,7 @@ BUGS = {
     "next_on_the_last_page": "pages_agree",
     "next_link_drops_the_filter": "filters_exact",
     "cursor_skips_one": "pages_agree",
+    "created_after_by_the_day": "filters_exact",
 }
 
 EventType = Literal["PushEvent", "IssuesEvent", "PullRequestEvent", "WatchEvent", "ForkEvent"]
@@ -96,6 +98,23 @@ def _decoded(cursor: str) -> int | None:
     return int(number) if kind == "event" and number.isdigit() and len(number) < 12 else None
 
 
+DATE_TIME = {"format": "date-time"}
+
+
+def _instant(text: str, name: str) -> datetime:
+    """An RFC 3339 date-time, as naive UTC for the database; anything else is a 422."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in text:
+        detail = [
+            {"type": "datetime_parsing", "loc": ["query", name], "msg": "Input should be a valid datetime"}
+        ]
+        raise HTTPException(status_code=422, detail=detail)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
 def make_app(bug: str | None = None) -> FastAPI:
     engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
     Base.metadata.create_all(engine)
@@ -124,6 +143,9 @@ def make_app(bug: str | None = None) -> FastAPI:
         after: Annotated[str | None, Query(min_length=1)] = None,
         type: EventType | None = None,
         actor: str | None = None,
+        # Read as text and parsed here: pydantic would take `0.5` for a date-time (a timestamp).
+        created_after: Annotated[str | None, Query(json_schema_extra=DATE_TIME)] = None,
+        created_before: Annotated[str | None, Query(json_schema_extra=DATE_TIME)] = None,
     ) -> Any:
         """List public events, newest first."""
         query = select(EventRow)
@@ -131,6 +153,13 @@ def make_app(bug: str | None = None) -> FastAPI:
             query = query.where(EventRow.type == type)
         if actor is not None:
             query = query.where(EventRow.actor_id.in_(select(ActorRow.id).where(ActorRow.login == actor)))
+        if created_after is not None:
+            bound = _instant(created_after, "created_after")
+            if bug == "created_after_by_the_day":
+                bound = bound.replace(hour=0, minute=0, second=0, microsecond=0)  # a DATE() in SQL
+            query = query.where(EventRow.created_at > bound)
+        if created_before is not None:
+            query = query.where(EventRow.created_at < _instant(created_before, "created_before"))
         if after is not None:
             last = _decoded(after)
             if last is None:
