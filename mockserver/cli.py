@@ -342,6 +342,14 @@ def _target_options(func: Any) -> Any:
                 "from $MOCKSERVER_TOKEN. [env: MOCKSERVER_TOKEN]",
             ),
             click.option(
+                "--header",
+                "headers",
+                multiple=True,
+                callback=_headers,
+                help='A request header to send, such as an API key ("X-API-Key: k", "Authorization: '
+                'Token k"; repeat). Its value is treated as a secret, like --token.',
+            ),
+            click.option(
                 "--other-token",
                 envvar="MOCKSERVER_OTHER_TOKEN",
                 default=None,
@@ -532,10 +540,16 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
 
 
 def _target(
-    spec: Path | None, url: str | None, token: str | None, org_id: str | None, caller: dict[str, Any]
+    spec: Path | None,
+    url: str | None,
+    token: str | None,
+    org_id: str | None,
+    caller: dict[str, Any],
+    headers: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
-    """The run's target: the deployment at `url`, or the mock in-process as its first dev token
-    (whatever identity options were given win)."""
+    """The run's target: the deployment at `url`, or the mock in-process as its first dev token,
+    or with the dev credential its document's schemes take (whatever identity options were
+    given win)."""
     settings = mock_settings(spec, None)
     if url is not None:
         return {
@@ -544,15 +558,26 @@ def _target(
             "org_id": org_id,
             "caller": caller,
             "spec_path": settings.spec_path,
+            "headers": headers,
         }
     try:
         target = in_process_target(settings)
     except STARTUP_ERRORS as exc:
         fail(str(exc))
     target["spec_path"] = settings.spec_path
-    given = {"token": token, "org_id": org_id, "caller": caller}
+    given = {"token": token, "org_id": org_id, "caller": caller, "headers": headers}
     target.update({key: value for key, value in given.items() if value})
     return target
+
+
+def _headers(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for value in values:
+        name, colon, content = value.partition(":")
+        if not colon or not name.strip() or any(c in name for c in " \r\n") or "\n" in content:
+            fail(f'--header {name.strip()!r}...: expected "Name: value" on one line')
+        found.append((name.strip(), content.strip()))
+    return tuple(found)
 
 
 def _identifier(_ctx: Any, _param: Any, value: str | None) -> int | str | None:
@@ -609,6 +634,7 @@ def contract(
     url: str | None,
     token: str | None,
     other_token: str | None,
+    headers: tuple[tuple[str, str], ...],
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -633,7 +659,9 @@ def contract(
     checks, operations, formats = _selection(checks_, include_operation, reports)
     _writable(report_dir)
     options = RunOptions(
-        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
+        **_target(
+            spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org), headers
+        ),
         other_token=other_token,
         window=window,
         max_examples=max_examples,
@@ -683,6 +711,7 @@ def fuzz(
     url: str | None,
     token: str | None,
     other_token: str | None,
+    headers: tuple[tuple[str, str], ...],
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -710,7 +739,9 @@ def fuzz(
     _writable(report_dir)
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     options = RunOptions(
-        **_target(spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org)),
+        **_target(
+            spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org), headers
+        ),
         other_token=other_token,
         window=window,
         max_examples=max_examples or 1_000_000,

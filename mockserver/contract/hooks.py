@@ -408,6 +408,7 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
             total=list_total(found, listing),
             more=more,
             next=following if response.status_code == 200 else None,
+            pages=_count(found, listing.pages_field),
         )
 
     return Sweep(
@@ -430,6 +431,11 @@ def _as_other(configured: dict[str, Any], other: dict[str, str] | None) -> dict[
         return None
     replaced = {name.lower() for name in other}
     return {**{k: v for k, v in configured.items() if k.lower() not in replaced}, **other}
+
+
+def _count(body: Any, field_name: str | None) -> int | None:
+    value = body.get(field_name) if isinstance(body, dict) and field_name else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _reader(

@@ -119,6 +119,8 @@ class Answer:
     more: bool | None = None
     # Cursor pagination: the cursor of the next page (None: the list ends here).
     next: Any = None
+    # The page count the envelope states, if it has one.
+    pages: int | None = None
 
 
 Send = Callable[[Request], Answer]
@@ -929,6 +931,20 @@ class Sweep:
                     "Total is below the items listed",
                     f"{named}: {total_field} says {first.total}, but the pages already hold {counted}.",
                     [first, walk.answers[-1]],
+                )
+        pages_field = self.operation.listing.pages_field if self.operation.listing else None
+        size = dict(first.request.query).get(self.pagination.size_param) if self.pagination else None
+        for answer in walk.answers:
+            if pages_field is None or answer.pages is None or answer.total is None or not size:
+                break
+            expected = -(-answer.total // int(size))
+            if answer.pages != expected:
+                raise SweepViolation(
+                    "totals_exact",
+                    f"{pages_field} is not the page count",
+                    f"{answer.request.describe()}: {pages_field} is {answer.pages}, but {answer.total} "
+                    f"items in pages of {size} make {expected}.",
+                    [answer],
                 )
         if more_field is not None and self.paged:
             for k, answer in enumerate(walk.answers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 import random
 from dataclasses import dataclass, field
@@ -21,11 +22,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
 from mockserver.mock.auth import (
+    DEV_API_KEY,
     DEV_CREDENTIALS,
+    DEV_PASSWORD,
+    DEV_TOKEN,
+    DEV_USER,
     PresentedCredentialsMiddleware,
     alternative_schemes,
     api_key_names,
     challenge,
+    declared_schemes,
     security_map,
 )
 from mockserver.mock.connexion_view import for_connexion
@@ -511,7 +517,9 @@ def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or Settings()
     directory = _directory(settings.fixtures_dir)
     user = next((u for u in directory.users if u.token is not None), None) if directory else None
-    target: dict[str, Any] = {"app": create_app(settings)}
+    # The mock keeps no writes yet: Schemathesis' stateful phase (a created resource read back)
+    # would only report that, so it is left out of runs against it.
+    target: dict[str, Any] = {"app": create_app(settings), "phases": ("examples", "coverage", "fuzzing")}
     if directory is not None and user is not None:
         org = next(o for o in directory.organizations if o.id == user.organization_id)
         target.update(
@@ -519,7 +527,28 @@ def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
             org_id=org.slug,
             caller={"user_id": user.id, "organization_id": user.organization_id},
         )
+    elif directory is None:
+        target.update(dev_credentials(load_document(settings.spec_path, validate=False)))
     return target
+
+
+def dev_credentials(document: dict[str, Any]) -> dict[str, Any]:
+    """The dev credential a run sends to the mock of a document without identities: the bearer
+    token where a scheme takes one, else the API key in its header, else basic credentials."""
+    schemes = declared_schemes(document).values()
+    if any(
+        s.get("type") in ("oauth2", "openIdConnect") or str(s.get("scheme", "")).lower() == "bearer"
+        for s in schemes
+    ):
+        return {"token": DEV_TOKEN}
+    headers = [(name, DEV_API_KEY) for name in api_key_names(document, "header")]
+    cookies = api_key_names(document, "cookie")
+    if cookies:
+        headers.append(("Cookie", "; ".join(f"{name}={DEV_API_KEY}" for name in cookies)))
+    if not headers and any(str(s.get("scheme", "")).lower() == "basic" for s in schemes):
+        encoded = base64.b64encode(f"{DEV_USER}:{DEV_PASSWORD}".encode()).decode()
+        headers.append(("Authorization", f"Basic {encoded}"))
+    return {"headers": tuple(headers)} if headers else {}
 
 
 def freeze_heap() -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.model.document import SpecError, deref
+
 # Keys whose values are maps of names to schemas (or to objects holding schemas).
 _NAMED = frozenset(
     {
@@ -43,9 +45,9 @@ INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)
 def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
     document = _lowercase_schemes(document)
     if not str(document.get("openapi", "")).startswith("3.1"):
-        bounded: dict[str, Any] = _bounded(document)
+        bounded: dict[str, Any] = _typed_parameters(_bounded(document))
         return bounded
-    converted: dict[str, Any] = _bounded(_convert(document))
+    converted: dict[str, Any] = _typed_parameters(_bounded(_convert(document)))
     converted["openapi"] = "3.0.3"
     for key in ("webhooks", "jsonSchemaDialect"):
         converted.pop(key, None)
@@ -125,6 +127,74 @@ def _nullable_any_of(schema: dict[str, Any]) -> dict[str, Any]:
     other = others[0]
     base = {"allOf": [other]} if "$ref" in other else dict(other)
     return {**base, **rest, "nullable": True}
+
+
+def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """Every parameter schema with a `type`: Connexion reads a parameter's `type` to split and
+    convert its value, and answers 500 where there is none (`anyOf: [$ref, null]`, FastAPI's
+    optional enum). The type is the one its alternatives share, else `string` (the value is
+    still validated against the alternatives)."""
+
+    def typed(parameter: Any) -> Any:
+        if not isinstance(parameter, dict) or "$ref" in parameter:
+            return parameter
+        schema = parameter.get("schema")
+        if not isinstance(schema, dict) or "type" in schema or "$ref" in schema:
+            return parameter
+        kinds = _member_types(document, schema)
+        scalars = kinds - {"object", "array"}
+        # One kind; or the one scalar kind beside an object (Stripe's `created`: an integer, or
+        # bounds), what a plain `?created=100` is converted to, except that a deepObject
+        # (`created[gte]=100`) is assembled into an object only for that type.
+        if parameter.get("style") == "deepObject" and "object" in kinds:
+            kind = "object"
+        elif len(kinds) == 1:
+            kind = next(iter(kinds))
+        else:
+            kind = next(iter(scalars)) if len(scalars) == 1 else "string"
+        return {**parameter, "schema": {**schema, "type": kind}}
+
+    def items(node: Any) -> Any:
+        return [typed(p) for p in node] if isinstance(node, list) else node
+
+    paths = {}
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            paths[path] = item
+            continue
+        item = {**item, "parameters": items(item["parameters"])} if "parameters" in item else dict(item)
+        for method, op in list(item.items()):
+            if isinstance(op, dict) and "parameters" in op:
+                item[method] = {**op, "parameters": items(op["parameters"])}
+        paths[path] = item
+    components = document.get("components")
+    if isinstance(components, dict) and isinstance(components.get("parameters"), dict):
+        named = {name: typed(p) for name, p in components["parameters"].items()}
+        components = {**components, "parameters": named}
+        return {**document, "paths": paths, "components": components}
+    return {**document, "paths": paths}
+
+
+def _member_types(document: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> set[str]:
+    """The JSON types a schema's `anyOf`/`oneOf`/`allOf` alternatives take (null aside)."""
+    found: set[str] = set()
+    for key in ("anyOf", "oneOf", "allOf"):
+        for member in schema.get(key) or []:
+            if isinstance(member, dict) and "$ref" in member and depth < 8:
+                try:
+                    member = deref(document, member)
+                except SpecError:
+                    continue
+            if not isinstance(member, dict) or member.get("enum") == [None]:
+                continue
+            kind = member.get("type")
+            if isinstance(kind, str) and kind != "null":
+                found.add(kind)
+            elif "enum" in member and all(isinstance(v, str) for v in member["enum"] if v is not None):
+                found.add("string")
+            else:
+                found |= _member_types(document, member, depth + 1)
+    return found
 
 
 def _lowercase_schemes(document: dict[str, Any]) -> dict[str, Any]:

@@ -304,6 +304,7 @@ class IdCodec:
         self.prefix = prefix.group(1) if prefix else ""
         self.alphabet = BASE62
         self.length = max(len(example) - len(self.prefix), 12) if example else 20
+        self.suffix = ""
         self.opaque = False
         if not (self.integer or self.uuid):
             self._shape(schema)
@@ -311,23 +312,26 @@ class IdCodec:
     def _shape(self, schema: dict[str, Any]) -> None:
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
-            shape = _PATTERN_SHAPE.fullmatch(pattern)
-            alphabet = _characters(shape.group(2)) if shape else ""
-            if shape is None or len(alphabet) < 2:
+            tokens = _pattern_tokens(pattern)
+            carriers = [i for i, (chars, _low, _high) in enumerate(tokens or []) if len(chars) >= 2]
+            if not tokens or not carriers:
                 self.opaque = True
                 return
-            self.prefix, self.alphabet = shape.group(1).replace("\\", ""), alphabet
-            low, high = shape.group(3), shape.group(4)
-            if low is not None:
-                self.length = int(low) if high is None else max(int(low), min(self.length, int(high or 64)))
+            # The numbers go into the class that may repeat most; every other part is fixed.
+            at = max(carriers, key=lambda i: (tokens[i][2] if tokens[i][2] is not None else 1 << 30, i))
+            self.alphabet, low, high = tokens[at]
+            self.prefix = "".join(chars[0] * least for chars, least, _ in tokens[:at])
+            self.suffix = "".join(chars[0] * least for chars, least, _ in tokens[at + 1 :])
+            self.length = low if high == low else max(low, min(self.length, high if high is not None else 64))
         elif schema.get("format") not in (None, "", "uuid"):
             self.opaque = True
             return
         least, most = schema.get("minLength"), schema.get("maxLength")
+        fixed = len(self.prefix) + len(self.suffix)
         if isinstance(least, int):
-            self.length = max(self.length, least - len(self.prefix))
+            self.length = max(self.length, least - fixed)
         if isinstance(most, int):
-            self.length = min(self.length, most - len(self.prefix))
+            self.length = min(self.length, most - fixed)
         # Every 64-bit number must fit in the digits the length allows.
         self.digits = math.ceil(64 / math.log2(len(self.alphabet)))
         self.opaque = self.length < self.digits
@@ -347,7 +351,7 @@ class IdCodec:
             digits.append(self.alphabet[rest])
         tail = "".join(digits)
         filler = "".join(self.alphabet[(ord(c) * 7 + i) % base] for i, c in enumerate(tail * 4))
-        return self.prefix + (tail + filler)[: self.length]
+        return self.prefix + (tail + filler)[: self.length] + self.suffix
 
     def decode(self, value: Any) -> tuple[int, int] | None:
         """(tenant position, index) of a generated id, or None when it is not one."""
@@ -367,7 +371,7 @@ class IdCodec:
             uuid_like = re.fullmatch(r"[0-9a-f-]{36}", text) and len(digits) == 32
             number = int(digits[:12] + digits[13:16] + digits[17], 16) if uuid_like else -1
         else:
-            if not text.startswith(self.prefix):
+            if not text.startswith(self.prefix) or not text.endswith(self.suffix):
                 return None
             tail = text[len(self.prefix) : len(self.prefix) + self.digits]
             if len(tail) != self.digits or any(c not in self.alphabet for c in tail):
@@ -381,10 +385,36 @@ class IdCodec:
         return (tenant, index) if self.encode(tenant, index) == value else None
 
 
-# A literal prefix, one character class, and how many of them: the shape most id patterns take.
-_PATTERN_SHAPE = re.compile(
-    r"\^?((?:[A-Za-z0-9_:.-]|\\[_:.-])*)(\[[^\]]+\]|\\d|\\w)(?:\{(\d+)(?:,(\d*))?\}|\+|\*)\$?"
+# One part of an id pattern: a literal or a character class, and how often it repeats.
+_PATTERN_PART = re.compile(
+    r"(\[(?:\\.|[^\]])+\]|\\[dw]|\\[^dwDWsSbB]|[A-Za-z0-9_:./-])(?:\{(\d+)(?:(,)(\d*))?\}|([+*?]))?"
 )
+
+
+def _pattern_tokens(pattern: str) -> list[tuple[str, int, int | None]] | None:
+    """An id pattern as (characters, least, most) parts: `^[CGD][A-Z0-9]{8,}$` is one of C, G, D,
+    then 8 or more of A-Z0-9. None when the pattern is not such a sequence (alternation, groups)."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    tokens: list[tuple[str, int, int | None]] = []
+    at = 0
+    while at < len(body):
+        part = _PATTERN_PART.match(body, at)
+        if part is None or len(tokens) >= 16:
+            return None
+        atom, low, comma, high, sign = part.groups()
+        chars = _characters(atom) if atom.startswith(("[", "\\d", "\\w")) else atom[-1]
+        if not chars:
+            return None
+        if sign is not None:
+            least, most = {"+": (1, None), "*": (0, None), "?": (0, 1)}[sign]
+        elif low is not None:
+            least = int(low)
+            most = least if comma is None else (int(high) if high else None)
+        else:
+            least, most = 1, 1
+        tokens.append((chars, least, most))
+        at = part.end()
+    return tokens
 
 
 def _characters(cls: str) -> str:

@@ -24,8 +24,7 @@ from starlette.responses import Response
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import Collection, Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
-from mockserver.mock.middleware import NotFoundProblem, ParameterProblem
-from mockserver.mock.problems import FieldError
+from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint
@@ -152,21 +151,22 @@ class Responder:
         """Where a cursor resumes the (filtered) list: after the record it names (`starting_after`),
         or at the position an opaque cursor of the mock's encodes."""
         cursor = params.get(pagination.start_param)
-        if cursor is None:
-            return 0
+        if cursor is None or cursor == "":
+            return 0  # `?cursor=` reads as the first page, as most cursor APIs read it
         if pagination.next_from == NEXT_IS_LAST_KEY:
             position = self.dataset.position(endpoint.operation_id, tenant, cursor)
-            if position is None:
+            if position is None and "404" in endpoint.responses:
                 raise NotFoundProblem(f"No record has the id {cursor!r}.")
+            if position is None:
+                return len(collection.positions(criteria))  # after a record that is not there: the end
             return bisect.bisect_right(collection.positions(criteria), position)
         offset = decode_cursor(str(cursor))
         if offset is None:
             # A cursor the mock never handed out points at no page: the declared 404 where there
-            # is one (no page there), else the operation's invalid-input status.
-            why = "Invalid cursor: pass the cursor a previous page handed out."
+            # is one, else past the end (an empty last page: the document admits any cursor).
             if "404" in endpoint.responses:
-                raise NotFoundProblem(why)
-            raise ParameterProblem((FieldError("query", pagination.start_param, why, "value_error", cursor),))
+                raise NotFoundProblem("Invalid cursor: pass the cursor a previous page handed out.")
+            return len(collection.positions(criteria))
         return offset
 
     def _cursor(
@@ -200,12 +200,15 @@ class Responder:
         shape = self.envelopes[endpoint.operation_id](ctx, over)
         if not isinstance(shape, dict):
             return page
+        if listing.total_field is not None:
+            shape[listing.total_field] = total
+        if listing.has_more_field is not None:
+            shape[listing.has_more_field] = offset + limit < total
+        if listing.pages_field is not None:
+            shape[listing.pages_field] = -(-total // limit) if limit > 0 else 0
+        counted = (listing.total_field, listing.has_more_field, listing.pages_field)
         for key, value in list(shape.items()):
-            if key == listing.total_field and isinstance(value, int) and not isinstance(value, bool):
-                shape[key] = total
-            elif key == listing.has_more_field and isinstance(value, bool):
-                shape[key] = offset + limit < total
-            elif key in params and type(value) is type(params[key]):
+            if key not in counted and key in params and type(value) is type(params[key]):
                 shape[key] = params[key]
         pagination = listing.pagination
         if pagination is not None and pagination.cursor and pagination.next_from not in (None, *SOURCES):
@@ -281,8 +284,9 @@ def _request_fields(
 ) -> Any:
     """The request's own fields that the response declares, to merge into a generated object."""
     merged: dict[str, Any] = {}
-    if endpoint.kind == "write" and endpoint.id_parameter and endpoint.id_parameter in params:
-        merged["id"] = params[endpoint.id_parameter]
+    if endpoint.kind in ("write", "item") and endpoint.id_parameter and endpoint.id_parameter in params:
+        # The record answered for `/things/{id}` is that id's, whatever else is generated.
+        merged[endpoint.key_field] = params[endpoint.id_parameter]
     if isinstance(body, dict):
         merged.update(body)
     if declared is not None:

@@ -18,6 +18,7 @@ from mockserver.model.document import JSON, SpecError, deref, json_media, resolv
 from mockserver.model.semantics import (
     CALLER_PREFIX,
     HAS_MORE_NAMES,
+    PAGE_COUNT_NAMES,
     Filter,
     Pagination,
     Tenant,
@@ -29,6 +30,7 @@ from mockserver.model.semantics import (
     parse_filters,
     parse_pagination,
     parse_tenant,
+    scalar_type,
     types,
 )
 
@@ -52,6 +54,8 @@ class Listing:
     has_more_field: str | None = None
     # What a next-cursor field holds on the last page: null where its schema admits it, else "".
     end_cursor: str | None = None
+    # The envelope's field counting the pages of the list at the size asked for.
+    pages_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +78,9 @@ class Endpoint:
     defaults: tuple[tuple[str, Any], ...] = ()
     # Whether the operation declared its operationId (else `operation_id` is made up).
     declared_id: bool = True
-    # A list's: the item field that identifies a record (the one its detail operation is
-    # addressed by). An item operation's: the body field holding the record (`{article: {...}}`).
+    # The item field that identifies a record (the one the detail operation is addressed by),
+    # on a list and on its item operations. An item operation's `record_field`: the body field
+    # holding the record (`{article: {...}}`).
     key_field: str = "id"
     record_field: str | None = None
     # A list's: the item field naming each record's owner (the declared tenant's field, or an
@@ -141,6 +146,8 @@ class Endpoint:
             parts.append(f"total at {listing.total_field!r}")
         if listing.has_more_field:
             parts.append(f"more at {listing.has_more_field!r}")
+        if listing.pages_field:
+            parts.append(f"page count at {listing.pages_field!r}")
         parts.extend(f"filter {f.describe()}" for f in self.filters)
         detail = (details or {}).get(self.operation_id)
         if detail is not None:
@@ -234,7 +241,7 @@ def _listing(
         return None
     query = {name for (location, name) in parameters if location == "query"}
     has_more = next(
-        (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and "boolean" in types(sub)), None
+        (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and scalar_type(sub) == "boolean"), None
     )
     headers = {str(h).lower() for h in (ok.get("headers") or {})} if isinstance(ok, dict) else set()
 
@@ -262,7 +269,12 @@ def _listing(
         fields = object_properties(document, envelope[holder]) if holder else envelope
         schema = deref(document, fields.get(name, {}))
         end = None if isinstance(schema, dict) and _admits_null(schema) else ""
-    return Listing(items, items_field, pagination, inferred, total, has_more, end)
+    pages = next(
+        (n for n in PAGE_COUNT_NAMES if n in envelope and scalar_type(envelope[n]) == "integer"), None
+    )
+    if pagination is None or not pagination.size_param or pagination.cursor:
+        pages = None  # a page count means nothing without a page size
+    return Listing(items, items_field, pagination, inferred, total, has_more, end, pages)
 
 
 def _admits_null(schema: dict[str, JSON]) -> bool:
@@ -379,6 +391,7 @@ def _pair_items(document: dict[str, JSON], found: dict[str, Endpoint]) -> dict[s
                 item_of=parent.operation_id,
                 id_parameter=name,
                 record_field=_record_field(document, endpoint, key),
+                key_field=key,
             )
         paired[op_id] = endpoint
     return {op_id: replace(e, key_field=keys[op_id]) if op_id in keys else e for op_id, e in paired.items()}

@@ -109,6 +109,8 @@ TOTAL_PATTERN = re.compile(
     r"|^.+(_count|Count|_total|Total)$",
 )
 HAS_MORE_NAMES = frozenset({"has_more", "hasMore", "hasNext", "has_next", "more"})
+# Envelope fields that count the pages of the list (at the page size asked for).
+PAGE_COUNT_NAMES = ("pages", "total_pages", "totalPages", "page_count", "pageCount", "num_pages", "numPages")
 # Item fields that name the record's owner: on a list that needs credentials, the records a
 # caller owns, which another caller must not be shown.
 OWNER_NAMES = ("owner_id", "ownerId", "owner", "user_id", "userId", "created_by", "creator_id", "author_id")
@@ -403,14 +405,14 @@ def infer_cursor(
 def _next_field(envelope: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
     for name in NEXT_NAMES:
         sub = envelope.get(name)
-        if isinstance(sub, dict) and scalar_type(resolve(sub)) == "string":
+        if isinstance(sub, dict) and scalar_type(sub, resolve) == "string":
             return name
     for holder, sub in envelope.items():
         inner = resolve(sub)
         properties = inner.get("properties") if isinstance(inner, dict) else None
         if isinstance(properties, dict):
             for name in NEXT_NAMES:
-                if name in properties and scalar_type(resolve(properties[name])) == "string":
+                if name in properties and scalar_type(properties[name], resolve) == "string":
                     return f"{holder}.{name}"
     return None
 
@@ -433,9 +435,9 @@ def infer_total(envelope: dict[str, JSON], items_field: str | None) -> str | Non
     names = [
         name
         for name, sub in envelope.items()
-        if name != items_field and isinstance(sub, dict) and "integer" in types(sub)
+        if name != items_field and isinstance(sub, dict) and scalar_type(sub) == "integer"
     ]
-    totals = [n for n in names if TOTAL_PATTERN.match(n)]
+    totals = [n for n in names if TOTAL_PATTERN.match(n) and n not in PAGE_COUNT_NAMES]
     # `total` or `count` itself before a `*_count` that may count something else.
     totals.sort(key=lambda n: n.endswith(("Count", "_count", "Total", "_total")))
     return totals[0] if totals else None
@@ -458,14 +460,14 @@ def infer_filters(
     for name, parameter in query.items():
         if name in taken or _norm(name) in {_norm(n) for n in NOT_FILTERS} or parameter.get("required"):
             continue
-        kind = scalar_type(resolve(parameter.get("schema") or {}))
+        kind = scalar_type(parameter.get("schema") or {}, resolve)
         if kind is None:
             continue
         key = _norm(name)
         field = fields.get(key)
         if field is not None:
             schema = resolve(item_properties[field])
-            found_kind = scalar_type(schema)
+            found_kind = scalar_type(schema, resolve)
             if found_kind is not None and _compatible(kind, found_kind):
                 found.append(Filter(name, field, None, "equals", inferred=True))
                 continue
@@ -482,7 +484,7 @@ def infer_filters(
         plural = next((fields[k] for k in variants if k in fields), None)
         if plural is not None:
             schema = resolve(item_properties[plural])
-            element = scalar_type(resolve(schema.get("items") or {})) if "array" in types(schema) else None
+            element = scalar_type(schema.get("items") or {}, resolve) if "array" in types(schema) else None
             if element is not None and _compatible(kind, element):
                 found.append(Filter(name, plural, None, "contains", inferred=True))
     return tuple(found)
@@ -545,7 +547,7 @@ def _ordered(kind: str, parameter: JSON, field: JSON) -> bool:
 def _key_field(properties: dict[str, JSON], kind: str, resolve: Callable[[JSON], JSON]) -> str | None:
     for name in KEY_FIELDS:
         if name in properties:
-            sub = scalar_type(resolve(properties[name]))
+            sub = scalar_type(properties[name], resolve)
             if sub is not None and _compatible(kind, sub):
                 return name
     return None
@@ -557,8 +559,11 @@ def _compatible(param: str, field: str) -> bool:
     return {param, field} <= {"integer", "number"} or (param == "string" and field in ("string",))
 
 
-def scalar_type(schema: JSON) -> str | None:
-    """The one scalar type of a schema (nullable and `anyOf: [X, null]` seen through), or None."""
+def scalar_type(schema: JSON, resolve: Callable[[JSON], JSON] | None = None, depth: int = 0) -> str | None:
+    """The one scalar type of a schema (nullable and `anyOf: [X, null]` seen through, `$ref`s
+    followed when `resolve` is given), or None."""
+    if resolve is not None and depth < 8:
+        schema = resolve(schema)
     if not isinstance(schema, dict):
         return None
     kind = schema.get("type")
@@ -567,8 +572,8 @@ def scalar_type(schema: JSON) -> str | None:
         kinds = {"string"}
     for key in ("anyOf", "oneOf"):
         for member in schema.get(key) or []:
-            if isinstance(member, dict) and "$ref" not in member:
-                inner = scalar_type(member)
+            if isinstance(member, dict) and ("$ref" not in member or resolve is not None):
+                inner = scalar_type(member, resolve, depth + 1)
                 kinds |= {inner} if inner else {"null"} if member.get("type") == "null" else {"object"}
     kinds.discard("null")
     if len(kinds) == 1 and next(iter(kinds)) in ("string", "integer", "number", "boolean"):
@@ -591,6 +596,6 @@ def types(schema: dict[str, JSON]) -> set[str]:
 def infer_owner(item_properties: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
     """The item field naming a record's owner, if the item has one of a scalar type."""
     for name in OWNER_NAMES:
-        if name in item_properties and scalar_type(resolve(item_properties[name])) in ("string", "integer"):
+        if name in item_properties and scalar_type(item_properties[name], resolve) in ("string", "integer"):
             return name
     return None
