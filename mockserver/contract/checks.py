@@ -130,16 +130,17 @@ def check_filters(operation: Endpoint, params: dict[str, Any], items: list[Any],
                 continue
             equals = caller[attr]
         for i, item in enumerate(items):
-            if isinstance(item, dict) and item.get(rule.field) != equals:
+            found = field_value(item, rule.field)
+            if isinstance(item, dict) and found != equals:
                 raise DomainViolation(
                     "Filter not applied",
-                    f"{_where(i, rule.field)}: {item.get(rule.field)!r} returned for "
+                    f"{_where(i, rule.field.replace('.', '/'))}: {found!r} returned for "
                     f"{rule.param}=true, which only admits {equals!r}",
                 )
 
 
 def _same_value(items: list[Any], field: str, why: str) -> None:
-    values = [(i, item.get(field)) for i, item in enumerate(items) if isinstance(item, dict)]
+    values = [(i, field_value(item, field)) for i, item in enumerate(items) if isinstance(item, dict)]
     first = values[0][1] if values else None
     for i, value in values:
         if value != first:

@@ -42,6 +42,8 @@ TRUE_PER_256 = 204
 # then selects about one record in so many, and one byte per record says which values it holds.
 POOL_SAMPLES = 32
 POOL_SIZE = 6
+# The criterion that names records by position, as a tuple: what a filter on the id selects.
+AT = "@at"
 # Records indexed by id where ids cannot be decoded (a pattern or format the codec does not
 # write): a detail read finds records among the first so many.
 INDEXED = 100_000
@@ -151,6 +153,11 @@ class Collection:
         if not criteria:
             return range(len(self))
         key = tuple(sorted(criteria.items(), key=lambda kv: kv[0]))
+        if AT in criteria:
+            # Records named by position (a filter on the id), with whatever else is asked.
+            rest = {k: v for k, v in criteria.items() if k != AT}
+            chosen = self.positions(rest) if rest else range(len(self))
+            return [p for p in sorted(criteria[AT]) if p in chosen]
         with self._lock:
             found = self._matches.get(key)
             if found is None:
@@ -554,13 +561,16 @@ class Dataset:
         fixed: dict[str, Any] = {}
         if endpoint.tenant is not None and endpoint.tenant.field and tenant is not None:
             fixed[endpoint.tenant.field] = tenant
+        fixed_field = endpoint.tenant.field if endpoint.tenant is not None else None
         attributes: dict[str, Attribute] = {}
         streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
         member_streams: list[tuple[str, bytes, tuple[Any, ...]]] = []
         for rule in endpoint.filters:
             field, equals = rule.field, rule.equals
-            if field in attributes:
-                continue  # two parameters on one field (`status` and `state`) share its values
+            if field in attributes or field == codec.field or field == fixed_field:
+                # Two parameters on one field (`status` and `state`) share its values; the id and
+                # the tenant's field keep theirs (a filter on them selects by what they hold).
+                continue
             if rule.relation != "flag":
                 ranged = rule.relation in RANGES
                 pool = self._pool(

@@ -15,14 +15,15 @@ import keyword
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
+from connexion import request as current_request
 from connexion.decorators.parameter import sanitized
 from starlette.responses import Response
 
 from mockserver.mock.context import MISSING, Ctx, Gen
-from mockserver.mock.dataset import Collection, Dataset, compact_json, record_rng, stem_key
+from mockserver.mock.dataset import AT, Collection, Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
@@ -120,6 +121,22 @@ class Responder:
             for f in endpoint.filters
             if f.active(params.get(f.param)) and self.dataset.filters(endpoint.operation_id, f.field)
         }
+        for f in endpoint.filters:
+            value = params.get(f.param)
+            if (
+                f.relation == "flag"
+                or not f.active(value)
+                or self.dataset.filters(endpoint.operation_id, f.field)
+            ):
+                continue
+            # A filter on a field the records keep no values of for filtering: the id selects
+            # its record; another (a field the records never hold) selects nothing.
+            at = (
+                self.dataset.position(endpoint.operation_id, tenant, value)
+                if f.field == endpoint.key_field
+                else None
+            )
+            criteria[AT] = (*criteria.get(AT, ()), *(() if at is None else (at,)))
         pagination = listing.pagination
         following: str | None = None
         if pagination is not None and pagination.cursor:
@@ -130,9 +147,7 @@ class Responder:
         page = collection.page_json(offset, limit, criteria)
         headers = {}
         if following is not None and pagination is not None and pagination.next_from == NEXT_IN_LINK:
-            headers["Link"] = (
-                f'<{_next_url(endpoint, params, pagination.start_param, following)}>; rel="next"'
-            )
+            headers["Link"] = f'<{_next_url(pagination.start_param, following)}>; rel="next"'
         if listing.items_field is None:
             return Response(page, media_type="application/json", headers=headers)
         total = len(collection.positions(criteria))
@@ -212,7 +227,13 @@ class Responder:
                 shape[key] = params[key]
         pagination = listing.pagination
         if pagination is not None and pagination.cursor and pagination.next_from not in (None, *SOURCES):
-            _set(shape, str(pagination.next_from), following if following is not None else listing.end_cursor)
+            # A field that holds the next page's URL (`next`, `next_page_url`) gets one.
+            value = (
+                _next_url(pagination.start_param, following)
+                if following and listing.next_is_url
+                else following
+            )
+            _set(shape, str(pagination.next_from), value if following is not None else listing.end_cursor)
         shape[listing.items_field] = []
         body = compact_json(shape)
         marker = compact_json({listing.items_field: []})[1:-1]
@@ -307,18 +328,14 @@ def decode_cursor(cursor: str) -> int | None:
     return int(text[1:]) if text.startswith("o") and text[1:].isdigit() and len(text) < 20 else None
 
 
-def _next_url(endpoint: Endpoint, params: dict[str, Any], cursor_param: str, cursor: str) -> str:
-    """The next page's URL for a Link header, relative to the request (RFC 8288 allows it)."""
-    path = endpoint.path
-    query: dict[str, Any] = {}
-    for (location, name), _ in endpoint.parameters.items():
-        if location == "path" and name in params:
-            path = path.replace("{" + name + "}", quote(str(params[name]), safe=""))
-        elif location == "query" and name in params and name != cursor_param:
-            value = params[name]
-            query[name] = ("true" if value else "false") if isinstance(value, bool) else value
-    query[cursor_param] = cursor
-    return f"{path}?{urlencode(query, doseq=True)}"
+def _next_url(cursor_param: str, cursor: str) -> str:
+    """The next page's URL: the request's own (its host, base path and query), with the cursor
+    of the next page in place of its own."""
+    parts = urlsplit(str(current_request.url))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != cursor_param]
+    # Percent-encoded as a URI must be (a path segment may hold any character).
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~")
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode([*query, (cursor_param, cursor)]), ""))
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:

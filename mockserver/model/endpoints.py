@@ -11,6 +11,7 @@ the `x-` extensions override or extend that inference.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from mockserver.model.document import JSON, SpecError, deref, json_media, resolv
 from mockserver.model.semantics import (
     CALLER_PREFIX,
     HAS_MORE_NAMES,
+    KEY_FIELDS,
     PAGE_COUNT_NAMES,
     Filter,
     Pagination,
@@ -27,6 +29,8 @@ from mockserver.model.semantics import (
     infer_owner,
     infer_pagination,
     infer_total,
+    norm,
+    parameter_schema,
     parse_filters,
     parse_pagination,
     parse_tenant,
@@ -56,6 +60,8 @@ class Listing:
     end_cursor: str | None = None
     # The envelope's field counting the pages of the list at the size asked for.
     pages_field: str | None = None
+    # Whether the next-cursor field holds the next page's URL rather than a bare cursor.
+    next_is_url: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,18 +191,32 @@ def operation_id(method: str, path: str) -> str:
     return "_".join([method, *words])
 
 
-def object_properties(document: dict[str, JSON], schema: JSON, depth: int = 0) -> dict[str, JSON]:
-    """The properties an object schema declares, its `allOf` members' included."""
+def object_properties(
+    document: dict[str, JSON], schema: JSON, depth: int = 0, seen: set[int] | None = None
+) -> dict[str, JSON]:
+    """The properties an object schema declares, its `allOf` members' included (each member
+    once: a schema that is its own `allOf` member is read in finite time)."""
     schema = deref(document, schema)
-    if not isinstance(schema, dict) or depth > MAX_MERGE_DEPTH:
+    seen = set() if seen is None else seen
+    if not isinstance(schema, dict) or depth > MAX_MERGE_DEPTH or id(schema) in seen:
         return {}
+    seen.add(id(schema))
     found: dict[str, JSON] = {}
     for member in schema.get("allOf") or []:
-        found.update(object_properties(document, member, depth + 1))
+        found.update(object_properties(document, member, depth + 1, seen))
     properties = schema.get("properties")
     if isinstance(properties, dict):
         found.update(properties)
     return found
+
+
+def _resolver(document: dict[str, JSON]) -> Callable[[JSON], JSON]:
+    """A node with its own `$ref` chain followed, for the inference's schema reading."""
+
+    def resolve(node: JSON) -> JSON:
+        return deref(document, node)
+
+    return resolve
 
 
 def _is_array(schema: JSON) -> bool:
@@ -221,6 +241,8 @@ def _listing(
     items_field: str | None = None
     envelope: dict[str, JSON] = {}
     declared = op.get("x-pagination")
+    if declared is False:
+        return None  # the document says this is no list
     if _is_array(schema):
         items = schema.get("items", {})
     else:
@@ -239,18 +261,15 @@ def _listing(
     target = deref(document, items)
     if not isinstance(target, dict) or "object" not in types(target):
         return None
-    query = {name for (location, name) in parameters if location == "query"}
+    query = {name: p for (location, name), p in parameters.items() if location == "query"}
     has_more = next(
         (n for n, sub in envelope.items() if n in HAS_MORE_NAMES and scalar_type(sub) == "boolean"), None
     )
     headers = {str(h).lower() for h in (ok.get("headers") or {})} if isinstance(ok, dict) else set()
 
-    def resolve(node: JSON) -> JSON:
-        return deref(document, node)
-
-    pagination = infer_cursor(query, envelope, has_more, "link" in headers, resolve) or infer_pagination(
-        query
-    )
+    resolve = _resolver(document)
+    link = "link" in headers
+    pagination = infer_cursor(query, envelope, has_more, link, resolve) or infer_pagination(query, resolve)
     if (
         items_field is not None
         and not isinstance(declared, dict)
@@ -264,17 +283,24 @@ def _listing(
     if isinstance(declared, dict) and "style" in declared:
         inferred, pagination = False, parse_pagination(declared, where)
     end = None
+    next_is_url = False
     if pagination is not None and pagination.cursor and pagination.next_from not in ("$last", "$link"):
         holder, _, name = str(pagination.next_from).rpartition(".")
+        if holder and holder not in envelope:
+            raise SpecError(f"{where}/x-pagination/next: the 200 body has no {holder!r} to hold {name!r}")
         fields = object_properties(document, envelope[holder]) if holder else envelope
         schema = deref(document, fields.get(name, {}))
         end = None if isinstance(schema, dict) and _admits_null(schema) else ""
+        next_is_url = isinstance(schema, dict) and (
+            parameter_schema({"schema": schema}).get("format") in ("uri", "url", "uri-reference")
+            or "url" in name.lower()
+        )
     pages = next(
         (n for n in PAGE_COUNT_NAMES if n in envelope and scalar_type(envelope[n]) == "integer"), None
     )
     if pagination is None or not pagination.size_param or pagination.cursor:
         pages = None  # a page count means nothing without a page size
-    return Listing(items, items_field, pagination, inferred, total, has_more, end, pages)
+    return Listing(items, items_field, pagination, inferred, total, has_more, end, pages, next_is_url)
 
 
 def _admits_null(schema: dict[str, JSON]) -> bool:
@@ -297,11 +323,7 @@ def _owner(
         return tenant.field
     if not security or any(not requirement for requirement in security):
         return None  # a list anyone may read is nobody's own
-
-    def resolve(node: JSON) -> JSON:
-        return deref(document, node)
-
-    return infer_owner(object_properties(document, listing.item_schema), resolve)
+    return infer_owner(object_properties(document, listing.item_schema), _resolver(document))
 
 
 def _filters(
@@ -315,11 +337,7 @@ def _filters(
     if pagination is not None:
         taken |= {pagination.start_param, pagination.size_param}
     properties = object_properties(document, listing.item_schema)
-
-    def resolve(node: JSON) -> JSON:
-        return deref(document, node)
-
-    return (*declared, *infer_filters(query, properties, resolve, taken))
+    return (*declared, *infer_filters(query, properties, _resolver(document), taken))
 
 
 def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
@@ -382,8 +400,10 @@ def _pair_items(document: dict[str, JSON], found: dict[str, Endpoint]) -> dict[s
         parent = lists.get(match.group(1)) if match else None
         if match and parent is not None and parent.listing is not None and endpoint.listing is None:
             name = match.group(2)
-            fields = {_norm(f): f for f in object_properties(document, parent.listing.item_schema)}
-            key = fields.get(_norm(name), "id")
+            key = _key(document, parent.listing.item_schema, endpoint.parameters.get(("path", name)), name)
+            if key is None:
+                paired[op_id] = endpoint  # its parameter names no field of the listed records
+                continue
             if endpoint.method == "get":
                 keys[parent.operation_id] = key
             endpoint = replace(
@@ -397,8 +417,23 @@ def _pair_items(document: dict[str, JSON], found: dict[str, Endpoint]) -> dict[s
     return {op_id: replace(e, key_field=keys[op_id]) if op_id in keys else e for op_id, e in paired.items()}
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def _key(document: dict[str, JSON], item_schema: JSON, parameter: JSON, name: str) -> str | None:
+    """The item field a detail operation's path parameter names: the field of its name
+    (`{slug}`, `{Sid}` for `sid`), else `id` where the types agree, else a key-like field of the
+    parameter's type (`{username}` for `login`); None when the records hold none."""
+    properties = object_properties(document, item_schema)
+    fields = {norm(f): f for f in properties}
+    if norm(name) in fields:
+        return fields[norm(name)]
+    resolve = _resolver(document)
+    wanted = scalar_type(parameter.get("schema") if isinstance(parameter, dict) else None, resolve)
+    candidates = ("id", *KEY_FIELDS)
+    for candidate in candidates:
+        if candidate in properties:
+            kind = scalar_type(properties[candidate], resolve)
+            if wanted is None or kind is None or kind == wanted or {kind, wanted} <= {"integer", "number"}:
+                return candidate
+    return None
 
 
 def _record_field(document: dict[str, JSON], endpoint: Endpoint, key: str) -> str | None:

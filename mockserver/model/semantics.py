@@ -52,6 +52,7 @@ KEY_CURSOR_NAMES = ("starting_after", "after")
 # Envelope fields (at the top, or one object down: Slack's `response_metadata.next_cursor`) that
 # hold the next page's cursor, or a URL carrying it.
 NEXT_NAMES = (
+    "next_page_url",
     "next_cursor",
     "nextCursor",
     "next_page_token",
@@ -348,7 +349,10 @@ def parse_tenant(raw: dict[str, JSON] | None) -> Tenant | None:
     """`x-tenant` of an operation, or None when it has none."""
     if not raw:
         return None
-    return Tenant(**{k.replace("-", "_"): v for k, v in raw.items()})
+    try:
+        return Tenant(**{k.replace("-", "_"): v for k, v in raw.items()})
+    except (TypeError, AttributeError):
+        raise SpecError("x-tenant: expected field and equals, or parameter and member-of") from None
 
 
 def parse_filters(parameters: dict[str, dict[str, JSON]]) -> tuple[Filter, ...]:
@@ -361,11 +365,20 @@ def parse_filters(parameters: dict[str, dict[str, JSON]]) -> tuple[Filter, ...]:
         relation = str(raw.get("relation", "flag"))
         if relation not in RELATIONS:
             raise SpecError(f"x-filter of {name}: relation must be one of {', '.join(RELATIONS)}")
+        if "field" not in raw:
+            raise SpecError(f"x-filter of {name}: names no field")
         found.append(Filter(name, str(raw["field"]), raw.get("equals", True), relation))
     return tuple(found)
 
 
 def parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
+    try:
+        return _parse_pagination(raw, where)
+    except KeyError as missing:
+        raise SpecError(f"{where}/x-pagination: {raw.get('style')} pagination needs {missing}") from None
+
+
+def _parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
     style = raw.get("style")
     if style == "offset":
         return Pagination("offset", raw["offset"], raw["limit"])
@@ -379,8 +392,24 @@ def parse_pagination(raw: dict[str, JSON], where: str) -> Pagination:
 # ------------------------------------------------------------------------------ inferred
 
 
+def _named(
+    query: dict[str, JSON], names: tuple[str, ...], resolve: Callable[[JSON], JSON], kind: str | None = None
+) -> str | None:
+    """The query parameter called by one of `names` (in any spelling: `PageToken`, `page_token`),
+    of type `kind` where one is given."""
+    spelled = {norm(n): n for n in query}
+    for name in names:
+        actual = spelled.get(norm(name))
+        if actual is None:
+            continue
+        schema = query[actual].get("schema") if isinstance(query[actual], dict) else None
+        if kind is None or scalar_type(schema or {}, resolve) == kind:
+            return actual
+    return None
+
+
 def infer_cursor(
-    query: set[str],
+    query: dict[str, JSON],
     envelope: dict[str, JSON],
     has_more: str | None,
     link: bool,
@@ -388,14 +417,14 @@ def infer_cursor(
 ) -> Pagination | None:
     """Cursor pagination: a cursor parameter, and where the next cursor comes from (an envelope
     field, the last record's key beside a has-more flag, or a declared Link header)."""
-    cursor = next((n for n in CURSOR_NAMES if n in query), None)
+    cursor = _named(query, CURSOR_NAMES, resolve)
     if cursor is None:
         return None
-    size = next((n for n in SIZE_NAMES if n in query), "")
+    size = _named(query, SIZE_NAMES, resolve, "integer") or ""
     found = _next_field(envelope, resolve)
     if found is not None:
         return Pagination("cursor", cursor, size, next_from=found)
-    if cursor in KEY_CURSOR_NAMES and has_more is not None:
+    if norm(cursor) in {norm(n) for n in KEY_CURSOR_NAMES} and has_more is not None:
         return Pagination("cursor", cursor, size, next_from=NEXT_IS_LAST_KEY)
     if link:
         return Pagination("cursor", cursor, size, next_from=NEXT_IN_LINK)
@@ -403,31 +432,51 @@ def infer_cursor(
 
 
 def _next_field(envelope: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
-    for name in NEXT_NAMES:
-        sub = envelope.get(name)
-        if isinstance(sub, dict) and scalar_type(sub, resolve) == "string":
-            return name
+    wanted = [norm(n) for n in NEXT_NAMES]
+
+    def find(properties: dict[str, JSON]) -> str | None:
+        spelled = {norm(n): n for n in properties}
+        for name in wanted:
+            actual = spelled.get(name)
+            if actual is not None and scalar_type(properties[actual], resolve) == "string":
+                return actual
+        return None
+
+    found = find(envelope)
+    if found is not None:
+        return found
     for holder, sub in envelope.items():
         inner = resolve(sub)
         properties = inner.get("properties") if isinstance(inner, dict) else None
         if isinstance(properties, dict):
-            for name in NEXT_NAMES:
-                if name in properties and scalar_type(properties[name], resolve) == "string":
-                    return f"{holder}.{name}"
+            found = find(properties)
+            if found is not None:
+                return f"{holder}.{found}"
     return None
 
 
-def infer_pagination(query: set[str]) -> Pagination | None:
-    size = next((n for n in SIZE_NAMES if n in query), None)
-    if size is None:
-        return None
-    offset = next((n for n in OFFSET_NAMES if n in query and n != size), None)
-    if offset is not None:
+def infer_pagination(query: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> Pagination | None:
+    """Offset or page-number pagination from integer parameters named as APIs name them; pages
+    number from the page parameter's `minimum` (or a `default` of 0), else from 1."""
+    size = _named(query, SIZE_NAMES, resolve, "integer")
+    offsets = {k: v for k, v in query.items() if k != size}
+    offset = _named(offsets, OFFSET_NAMES, resolve, "integer")
+    if size is not None and offset is not None:
         return Pagination("offset", offset, size)
-    page = next((n for n in PAGE_NAMES if n in query and n != size), None)
+    page = _named(offsets, PAGE_NAMES, resolve, "integer")
     if page is not None:
-        return Pagination("page", page, size, 1)
-    return Pagination("offset", "", size)
+        # A page parameter alone (Django REST framework's default) pages at the API's own size.
+        return Pagination("page", page, size or "", _first_page(query[page]))
+    return Pagination("offset", "", size) if size is not None else None
+
+
+def _first_page(parameter: JSON) -> int:
+    schema = parameter_schema(parameter) if isinstance(parameter, dict) else {}
+    for key in ("minimum", "default"):
+        value = schema.get(key)
+        if value in (0, 1) and not isinstance(value, bool):
+            return int(value)
+    return 1
 
 
 def infer_total(envelope: dict[str, JSON], items_field: str | None) -> str | None:
@@ -437,13 +486,22 @@ def infer_total(envelope: dict[str, JSON], items_field: str | None) -> str | Non
         for name, sub in envelope.items()
         if name != items_field and isinstance(sub, dict) and scalar_type(sub) == "integer"
     ]
-    totals = [n for n in names if TOTAL_PATTERN.match(n) and n not in PAGE_COUNT_NAMES]
-    # `total` or `count` itself before a `*_count` that may count something else.
-    totals.sort(key=lambda n: n.endswith(("Count", "_count", "Total", "_total")))
+    pages = {norm(n) for n in PAGE_COUNT_NAMES}
+    totals = [n for n in names if TOTAL_PATTERN.match(n) and norm(n) not in pages and "page" not in n.lower()]
+
+    def rank(name: str) -> int:
+        # `total`, `total_count`, `totalResults` first; a bare `count` next (it may count the
+        # page where a total exists); another `*_count` last.
+        if norm(name).startswith("total") or norm(name).endswith("total"):
+            return 0
+        return 1 if norm(name) == "count" else 2
+
+    totals.sort(key=rank)
     return totals[0] if totals else None
 
 
-def _norm(name: str) -> str:
+def norm(name: str) -> str:
+    """A name as its spellings share it: `page_size`, `pageSize` and `PageSize` are one."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
@@ -456,14 +514,16 @@ def infer_filters(
     """Query parameters that name an item field, or a path into one, with the relation their
     types give: `status` == status, `tag` in tagList, `author` == author.username."""
     found = []
-    fields = {_norm(name): name for name in item_properties}
+    fields = {norm(name): name for name in item_properties}
     for name, parameter in query.items():
-        if name in taken or _norm(name) in {_norm(n) for n in NOT_FILTERS} or parameter.get("required"):
+        if name in taken or norm(name) in {norm(n) for n in NOT_FILTERS} or parameter.get("required"):
             continue
+        if parameter.get("x-filter") is False:
+            continue  # the document says this parameter is no filter
         kind = scalar_type(parameter.get("schema") or {}, resolve)
         if kind is None:
             continue
-        key = _norm(name)
+        key = norm(name)
         field = fields.get(key)
         if field is not None:
             schema = resolve(item_properties[field])
@@ -472,7 +532,9 @@ def infer_filters(
                 found.append(Filter(name, field, None, "equals", inferred=True))
                 continue
             if "object" in types(schema):
-                sub = _key_field(resolve(schema).get("properties") or {}, kind, resolve)
+                param_schema = parameter_schema(parameter)
+                id_like = param_schema.get("format") == "uuid" or key.endswith("id")
+                sub = _key_field(resolve(schema).get("properties") or {}, kind, resolve, id_like)
                 if sub is not None:
                     found.append(Filter(name, f"{field}.{sub}", None, "equals", inferred=True))
                 continue
@@ -512,8 +574,8 @@ def _range(
         return None
     stem = match.group("field1") or match.group("field2")
     side = (match.group("pre") or match.group("post")).lower()
-    fields = {_norm(f): f for f in item_properties}
-    stem_key = _norm(stem)
+    fields = {norm(f): f for f in item_properties}
+    stem_key = norm(stem)
     field = next(
         (
             fields[k]
@@ -544,8 +606,10 @@ def _ordered(kind: str, parameter: JSON, field: JSON) -> bool:
     )
 
 
-def _key_field(properties: dict[str, JSON], kind: str, resolve: Callable[[JSON], JSON]) -> str | None:
-    for name in KEY_FIELDS:
+def _key_field(
+    properties: dict[str, JSON], kind: str, resolve: Callable[[JSON], JSON], id_like: bool = False
+) -> str | None:
+    for name in ("id", *KEY_FIELDS) if id_like else KEY_FIELDS:
         if name in properties:
             sub = scalar_type(properties[name], resolve)
             if sub is not None and _compatible(kind, sub):
@@ -581,8 +645,11 @@ def scalar_type(schema: JSON, resolve: Callable[[JSON], JSON] | None = None, dep
     return None
 
 
-def types(schema: dict[str, JSON]) -> set[str]:
-    """The JSON types a schema admits, as far as its own keywords say (combinations: object)."""
+def types(schema: JSON) -> set[str]:
+    """The JSON types a schema admits, as far as its own keywords say (combinations: object; a
+    3.1 boolean schema: none that can be told)."""
+    if not isinstance(schema, dict):
+        return set()
     kind = schema.get("type")
     if isinstance(kind, list):
         return {str(k) for k in kind}
