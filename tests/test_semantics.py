@@ -257,3 +257,36 @@ def test_ranges_are_inferred_for_bounds_on_numbers_and_dates() -> None:
     # The bound itself may be kept or not: admitted, but not required.
     assert bound.admits({"created_at": "2025-01-01T00:00:00Z"}, "2025-01-01T00:00:00Z", {})
     assert not bound.requires({"created_at": "2025-01-01T00:00:00Z"}, "2025-01-01T00:00:00Z", {})
+
+
+def test_paging_as_real_apis_spell_it_and_number_it() -> None:
+    body = {
+        "type": "object",
+        "properties": {
+            "results": {"type": "array", "items": THING},
+            "page_count": {"type": "integer"},
+            "count": {"type": "integer"},
+            "total_count": {"type": "integer"},
+        },
+    }
+    # Spring's Pageable numbers pages from 0; the page size parameter is spelled as it likes.
+    zero_based = _list([_query("page", "integer", minimum=0), _query("PageSize", "integer")], body)
+    assert zero_based.pagination == Pagination("page", "page", "PageSize", 0)
+    assert zero_based.listing is not None and zero_based.listing.total_field == "total_count"
+    # A page parameter alone (Django REST framework) pages at the API's own size.
+    assert _list([_query("page", "integer")], body).pagination == Pagination("page", "page", "", 1)
+    # Paging parameters are integers: a string `page` (a search's token) is no page number.
+    assert _list([_query("page"), _query("size")], body).pagination is None
+
+
+def test_the_document_switches_inference_off() -> None:
+    parameters = [{**_query("status"), "x-filter": False}, _query("limit", "integer")]
+    assert _list(parameters, {"type": "array", "items": THING}).filters == ()
+    unlisted = _list([], {"type": "array", "items": THING}, extensions={"x-pagination": False})
+    assert unlisted.listing is None
+
+
+def test_boolean_schemas_of_3_1_are_read_without_error() -> None:
+    body = {"type": "object", "properties": {"data": {"type": "array", "items": THING}, "has_more": True}}
+    found = _list([_query("has_more", "boolean"), _query("limit", "integer")], body)
+    assert found.listing is not None and found.listing.has_more_field is None

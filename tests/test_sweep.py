@@ -214,3 +214,63 @@ def test_any_declared_refusal_is_accepted_for_an_existing_organization() -> None
     deployment = Deployment(operation, _records(10), status=forbidden_everywhere)
     with pytest.raises(SweepViolation, match="exists nowhere"):
         sweep(operation, deployment, others=["org_globex"]).tenant_isolated()
+
+
+def _enveloped_list() -> Endpoint:
+    from mockserver.model.endpoints import endpoints
+
+    item = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    body = {
+        "type": "object",
+        "properties": {
+            "data": {"type": "array", "items": item},
+            "has_more": {"type": "boolean"},
+            "total": {"type": "integer"},
+        },
+    }
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/things": {
+                "get": {
+                    "operationId": "things",
+                    "parameters": [
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "maximum": 20, "default": 20},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": body}}}
+                    },
+                }
+            }
+        },
+    }
+    return endpoints(document)["things"]
+
+
+@pytest.mark.parametrize("n", [0, 7, 20, 40, 41])
+def test_an_honest_has_more_passes_on_a_full_last_page_too(n: int) -> None:
+    # An API that counts ahead says false on a full last page; the empty page after agrees.
+    operation = _enveloped_list()
+
+    def deployment(request: Request) -> Answer:
+        query = dict(request.query)
+        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
+        page = [{"id": i} for i in range(n)][offset : offset + limit]
+        return Answer(request, 200, page, total=n, more=offset + limit < n)
+
+    s = Sweep(operation, deployment, base={}, path={}, window=100)
+    s.pages_agree()
+    s.totals_exact()
+
+    def always_more(request: Request) -> Answer:
+        answer = deployment(request)
+        return Answer(request, 200, answer.items, total=n, more=True)
+
+    with pytest.raises(SweepViolation, match="has_more is wrong"):
+        Sweep(operation, always_more, base={}, path={}, window=100).totals_exact()
