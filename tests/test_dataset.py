@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
-from mockserver.mock.app import compile_mock
+from mockserver.mock.app import compile_mock, create_app
 from mockserver.mock.dataset import Dataset
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.identities import Directory
@@ -145,3 +147,39 @@ def test_one_cache_budget_for_the_whole_dataset() -> None:
     # Same positions in two collections share the cache, not their records.
     assert first.item_json(5) != second.item_json(5)
     assert first.page_json(0, 3, {}) != second.page_json(0, 3, {})
+
+
+def test_next_and_previous_links_lead_to_the_neighbouring_pages(tmp_path: Path) -> None:
+    # Django REST framework's envelope: a front-end follows `next` and stays on the mock.
+    book = {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}}
+    link = {"type": "string", "format": "uri", "nullable": True}
+    body = {
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": {"type": "integer"},
+            "next": link,
+            "previous": link,
+            "results": {"type": "array", "items": book},
+        },
+    }
+    parameters = [
+        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+        {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+    ]
+    ok = {"description": "ok", "content": {"application/json": {"schema": body}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "books", "version": "1"},
+        "paths": {"/books/": {"get": {"parameters": parameters, "responses": {"200": ok}}}},
+    }
+    spec = tmp_path / "books.json"
+    spec.write_text(json.dumps(document))
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        first = client.get("/books/", params={"limit": 3}).json()
+        assert first["previous"] is None
+        second = client.get(first["next"]).json()
+        assert second["results"] == client.get("/books/", params={"limit": 3, "offset": 3}).json()["results"]
+        assert client.get(second["previous"]).json()["results"] == first["results"]
+        last = client.get("/books/", params={"limit": 3, "offset": first["count"] - 2}).json()
+        assert last["next"] is None and len(last["results"]) == 2

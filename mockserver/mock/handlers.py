@@ -28,7 +28,7 @@ from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
 from mockserver.model.document import json_media
-from mockserver.model.endpoints import Endpoint
+from mockserver.model.endpoints import Endpoint, Listing
 from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination
 
 Handler = Callable[..., Awaitable[Response]]
@@ -226,6 +226,8 @@ class Responder:
             if key not in counted and key in params and type(value) is type(params[key]):
                 shape[key] = params[key]
         pagination = listing.pagination
+        if pagination is not None and (listing.next_link or listing.previous_link):
+            self._links(listing, pagination, shape, offset, limit, total)
         if pagination is not None and pagination.cursor and pagination.next_from not in (None, *SOURCES):
             # A field that holds the next page's URL (`next`, `next_page_url`) gets one.
             value = (
@@ -238,6 +240,20 @@ class Responder:
         body = compact_json(shape)
         marker = compact_json({listing.items_field: []})[1:-1]
         return body.replace(marker, marker[:-2] + page, 1)
+
+    @staticmethod
+    def _links(
+        listing: Listing, pagination: Pagination, shape: dict[str, Any], offset: int, limit: int, total: int
+    ) -> None:
+        """The next and previous pages' URLs (the request's own, moved by a page), or the end."""
+        page = pagination.style == "page"
+        start = pagination.first_page + offset // max(limit, 1) if page else offset
+        following = (start + 1 if page else offset + limit) if offset + limit < total else None
+        before = (start - 1 if page else max(offset - limit, 0)) if offset > 0 else None
+        for path, target in ((listing.next_link, following), (listing.previous_link, before)):
+            if path is not None:
+                url = None if target is None else _next_url(pagination.start_param, str(target))
+                _set(shape, path, url if url is not None else listing.end_cursor)
 
     # ----------------------------------------------------------------------- items
 

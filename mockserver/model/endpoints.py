@@ -26,6 +26,7 @@ from mockserver.model.semantics import (
     Tenant,
     infer_cursor,
     infer_filters,
+    infer_links,
     infer_owner,
     infer_pagination,
     infer_total,
@@ -56,12 +57,16 @@ class Listing:
     # The envelope's field counting the whole (filtered) list, and its "more pages" flag.
     total_field: str | None = None
     has_more_field: str | None = None
-    # What a next-cursor field holds on the last page: null where its schema admits it, else "".
+    # What a next-cursor (or next-link) field holds on the last page: null where its schema
+    # admits it, else "".
     end_cursor: str | None = None
     # The envelope's field counting the pages of the list at the size asked for.
     pages_field: str | None = None
     # Whether the next-cursor field holds the next page's URL rather than a bare cursor.
     next_is_url: bool = False
+    # Offset and page lists: the envelope fields holding the next and previous pages' URLs.
+    next_link: str | None = None
+    previous_link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +159,8 @@ class Endpoint:
             parts.append(f"more at {listing.has_more_field!r}")
         if listing.pages_field:
             parts.append(f"page count at {listing.pages_field!r}")
+        if listing.next_link:
+            parts.append(f"next page's URL at {listing.next_link!r}")
         parts.extend(f"filter {f.describe()}" for f in self.filters)
         detail = (details or {}).get(self.operation_id)
         if detail is not None:
@@ -300,7 +307,15 @@ def _listing(
     )
     if pagination is None or not pagination.size_param or pagination.cursor:
         pages = None  # a page count means nothing without a page size
-    return Listing(items, items_field, pagination, inferred, total, has_more, end, pages, next_is_url)
+    links: tuple[str | None, str | None] = (None, None)
+    if pagination is not None and pagination.start_param and not pagination.cursor:
+        links = infer_links(envelope, resolve)
+        if links[0] is not None:
+            holder, _, name = links[0].rpartition(".")
+            fields = object_properties(document, envelope[holder]) if holder else envelope
+            schema = deref(document, fields.get(name, {}))
+            end = None if isinstance(schema, dict) and _admits_null(schema) else ""
+    return Listing(items, items_field, pagination, inferred, total, has_more, end, pages, next_is_url, *links)
 
 
 def _admits_null(schema: dict[str, JSON]) -> bool:

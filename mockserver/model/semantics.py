@@ -431,8 +431,20 @@ def infer_cursor(
     return None
 
 
-def _next_field(envelope: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> str | None:
-    wanted = [norm(n) for n in NEXT_NAMES]
+# Envelope fields that hold the URL of the previous page, beside a next one.
+PREVIOUS_NAMES = ("previous", "prev", "previous_page_url", "prev_page_url", "previous_url", "prev_url")
+
+
+def infer_links(envelope: dict[str, JSON], resolve: Callable[[JSON], JSON]) -> tuple[str | None, str | None]:
+    """The envelope fields (dotted paths) holding the next and the previous page's URL, on a
+    list paged by offset or page number (Django REST framework's `next`/`previous`)."""
+    return _next_field(envelope, resolve), _next_field(envelope, resolve, PREVIOUS_NAMES)
+
+
+def _next_field(
+    envelope: dict[str, JSON], resolve: Callable[[JSON], JSON], names: tuple[str, ...] = NEXT_NAMES
+) -> str | None:
+    wanted = [norm(n) for n in names]
 
     def find(properties: dict[str, JSON]) -> str | None:
         spelled = {norm(n): n for n in properties}
