@@ -519,7 +519,11 @@ def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
     user = next((u for u in directory.users if u.token is not None), None) if directory else None
     # The mock keeps no writes yet: Schemathesis' stateful phase (a created resource read back)
     # would only report that, so it is left out of runs against it.
-    target: dict[str, Any] = {"app": create_app(settings), "phases": ("examples", "coverage", "fuzzing")}
+    plan: list[Plan] = []
+    target: dict[str, Any] = {
+        "app": create_app(settings, plan),
+        "phases": ("examples", "coverage", "fuzzing"),
+    }
     if directory is not None and user is not None:
         org = next(o for o in directory.organizations if o.id == user.organization_id)
         target.update(
@@ -528,7 +532,7 @@ def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
             caller={"user_id": user.id, "organization_id": user.organization_id},
         )
     elif directory is None:
-        target.update(dev_credentials(load_document(settings.spec_path, validate=False)))
+        target.update(dev_credentials(plan[0].spec.document))
     return target
 
 

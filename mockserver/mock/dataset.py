@@ -32,7 +32,7 @@ from mockserver.mock.recipes import BASE62, Values
 from mockserver.mock.settings import Settings
 from mockserver.model.document import SpecError
 from mockserver.model.endpoints import Endpoint
-from mockserver.model.semantics import CALLER_PREFIX, RANGES, compare, field_value
+from mockserver.model.semantics import CALLER_PREFIX, RANGES, compare, field_value, same_value, set_field
 
 Record = dict[str, Any]
 
@@ -81,22 +81,15 @@ class Attribute:
             if compare(expected, expected) is None:
                 table = bytes(256)  # a bound that orders against nothing selects nothing
         elif self.members:
-            wanted = [i for i, v in enumerate(self.values) if _same(v, expected)]
+            wanted = [i for i, v in enumerate(self.values) if same_value(v, expected)]
             bit = 1 << wanted[0] if wanted else 0
             table = bytes(1 if code & bit else 0 for code in range(256))
         else:
             table = bytes(
-                1 if code < len(self.values) and _same(self.values[code], expected) else 0
+                1 if code < len(self.values) and same_value(self.values[code], expected) else 0
                 for code in range(256)
             )
         return self.codes.translate(table)
-
-
-def _same(value: Any, expected: Any) -> bool:
-    # A query value that Connexion did not convert (a string for a string field) compares as is.
-    return (bool(value == expected) and type(value) is type(expected)) or (
-        isinstance(value, str) and value == str(expected)
-    )
 
 
 def _and(masks: Sequence[bytes]) -> bytes:
@@ -205,18 +198,6 @@ class Collection:
             cached = b"[" + b",".join([self.item_json(p) for p in selected]) + b"]"
             self._pages.put(key, cached)
         return cached
-
-
-def _put(record: Record, path: str, value: Any) -> None:
-    """Set a dotted path (`author.username`) in a partial record the generator completes."""
-    *parents, last = path.split(".")
-    node = record
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[last] = value
 
 
 def _subsets(size: int) -> bytes:
@@ -611,10 +592,10 @@ class Dataset:
             if not codec.opaque:
                 over[codec.field] = codec.encode(position, index)
             for field, codes, choices in streams:
-                _put(over, field, choices[codes[index]])
+                set_field(over, field, choices[codes[index]])
             for field, codes, choices in member_streams:
                 code = codes[index]
-                _put(over, field, [v for i, v in enumerate(choices) if code >> i & 1])
+                set_field(over, field, [v for i, v in enumerate(choices) if code >> i & 1])
             ctx = Ctx(record_rng(key, index), index, values.draw)
             return compact_json(gen(ctx, over))
 

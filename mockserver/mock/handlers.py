@@ -29,7 +29,7 @@ from mockserver.mock.middleware import NotFoundProblem
 from mockserver.mock.recipes import Values
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint, Listing
-from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination
+from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
 
 Handler = Callable[..., Awaitable[Response]]
 # How a range filter's bound is written after its field in the dataset's criteria.
@@ -235,7 +235,9 @@ class Responder:
                 if following and listing.next_is_url
                 else following
             )
-            _set(shape, str(pagination.next_from), value if following is not None else listing.end_cursor)
+            set_field(
+                shape, str(pagination.next_from), value if following is not None else listing.end_cursor
+            )
         shape[listing.items_field] = []
         body = compact_json(shape)
         marker = compact_json({listing.items_field: []})[1:-1]
@@ -253,7 +255,7 @@ class Responder:
         for path, target in ((listing.next_link, following), (listing.previous_link, before)):
             if path is not None:
                 url = None if target is None else _next_url(pagination.start_param, str(target))
-                _set(shape, path, url if url is not None else listing.end_cursor)
+                set_field(shape, path, url if url is not None else listing.end_cursor)
 
     # ----------------------------------------------------------------------- items
 
@@ -352,17 +354,6 @@ def _next_url(cursor_param: str, cursor: str) -> str:
     # Percent-encoded as a URI must be (a path segment may hold any character).
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~")
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode([*query, (cursor_param, cursor)]), ""))
-
-
-def _set(record: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    node = record
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            return
-        node = child
-    node[last] = value
 
 
 def _window(pagination: Pagination | None, params: dict[str, Any], total: int) -> tuple[int, int]:

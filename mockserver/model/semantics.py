@@ -233,11 +233,11 @@ class Filter:
         if self.relation == "flag":
             return bool(found == self.expected(caller_attrs))
         if self.relation == "contains":
-            return isinstance(found, list) and any(_same(v, value) for v in found)
+            return isinstance(found, list) and any(same_value(v, value) for v in found)
         if self.relation in RANGES:
             order = compare(found, value)
             return order is None or (order >= 0 if self.relation == "min" else order <= 0)
-        return _same(found, value)
+        return same_value(found, value)
 
     def requires(self, item: Any, value: Any, caller_attrs: dict[str, Any]) -> bool:
         """Whether `item` must be in that list (a range's own bound may go either way)."""
@@ -284,7 +284,9 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _same(found: Any, value: Any) -> bool:
+def same_value(found: Any, value: Any) -> bool:
+    """Whether a field's value is the one a filter asks for (the mock's selection and the
+    checks' judgement both use this rule)."""
     # A query value arrives as text; the field may hold a number or a boolean.
     if found == value:
         return True
@@ -303,6 +305,18 @@ def parameter_schema(parameter: dict[str, JSON]) -> dict[str, JSON]:
         if isinstance(member, dict) and member.get("type") not in (None, "null"):
             return {**member, **{k: v for k, v in schema.items() if k != "anyOf"}}
     return dict(schema)
+
+
+def set_field(record: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path (`author.username`) in a record, making the objects on the way."""
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[last] = value
 
 
 def field_value(item: Any, path: str) -> Any:

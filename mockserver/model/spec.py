@@ -20,6 +20,8 @@ class Spec:
     endpoints: dict[str, Endpoint]
     # Each list's detail operation, by the list's operation id.
     details: dict[str, Endpoint] = field(default_factory=dict)
+    # Every operation by its label (`GET /path`): the checks look one up per response.
+    labels: dict[str, Endpoint] = field(default_factory=dict)
 
     @property
     def lists(self) -> dict[str, Endpoint]:
@@ -34,7 +36,7 @@ class Spec:
         return next((e for e in self.endpoints.values() if e.matches(selector)), None)
 
     def by_label(self, label: str) -> Endpoint | None:
-        return next((e for e in self.endpoints.values() if e.label == label), None)
+        return self.labels.get(label)
 
     def schema(self, name: str) -> dict[str, JSON]:
         """A component schema with its references resolved."""
@@ -59,4 +61,5 @@ def load_spec(path: Path) -> Spec:
 
 def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
     found = endpoints(document)
-    return Spec(path=path, document=document, endpoints=found, details=details(found))
+    labels = {e.label: e for e in found.values()}
+    return Spec(path=path, document=document, endpoints=found, details=details(found), labels=labels)

@@ -6,13 +6,16 @@ clean app, or one with a bug that list endpoints ship."""
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import uvicorn
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +49,22 @@ class AllowEveryMethod:
             await send(message)
 
         await self.app(scope, receive, send_allow)
+
+
+def seeded_database(metadata: MetaData, seed: Callable[[Session], None]) -> Callable[[], Iterator[Session]]:
+    """An in-memory SQLite database of `metadata`'s tables, filled by `seed` and shared by every
+    request of one app (one connection); returns the dependency that opens a session on it."""
+    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    metadata.create_all(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as db:
+        seed(db)
+
+    def get_db() -> Iterator[Session]:
+        with factory() as db:
+            yield db
+
+    return get_db
 
 
 def write_document(app: Any, directory: Path, name: str) -> Path:

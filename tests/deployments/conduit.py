@@ -8,18 +8,16 @@ answers `{articles, articlesCount}`, newest first; `GET /api/articles/{slug}` an
 list endpoints ship.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Column, ForeignKey, String, Table, create_engine, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Column, ForeignKey, String, Table, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.sql import Select
 
-from tests.deployments import AllowEveryMethod
+from tests.deployments import AllowEveryMethod, seeded_database
 
 TOKEN = None
 
@@ -140,15 +138,7 @@ def _seed(db: Session) -> None:
 
 
 def make_app(bug: str | None = None) -> FastAPI:
-    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as db:
-        _seed(db)
-
-    def get_db() -> Iterator[Session]:
-        with factory() as db:
-            yield db
+    get_db = seeded_database(Base.metadata, _seed)
 
     def to_article(db: Session, row: ArticleRow) -> Article:
         tags = db.scalars(select(article_tags.c.tag).where(article_tags.c.article_id == row.id)).all()

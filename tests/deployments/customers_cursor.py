@@ -6,7 +6,6 @@ equality; `GET /v1/customers/{customer}` reads one. Authentication is a bearer s
 Stripe's. `make_app(bug)` builds the app with one bug that cursor endpoints ship.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -14,11 +13,10 @@ from fastapi import Depends, FastAPI, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from tests.deployments import AllowEveryMethod
+from tests.deployments import AllowEveryMethod, seeded_database
 
 TOKEN = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 
@@ -87,15 +85,7 @@ def _seed(db: Session) -> None:
 
 
 def make_app(bug: str | None = None) -> FastAPI:
-    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as db:
-        _seed(db)
-
-    def get_db() -> Iterator[Session]:
-        with factory() as db:
-            yield db
+    get_db = seeded_database(Base.metadata, _seed)
 
     bearer = HTTPBearer()
 

@@ -9,18 +9,16 @@ Link-paged endpoints ship.
 """
 
 import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import ForeignKey, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from tests.deployments import AllowEveryMethod
+from tests.deployments import AllowEveryMethod, seeded_database
 
 TOKEN = None
 
@@ -116,15 +114,7 @@ def _instant(text: str, name: str) -> datetime:
 
 
 def make_app(bug: str | None = None) -> FastAPI:
-    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as db:
-        _seed(db)
-
-    def get_db() -> Iterator[Session]:
-        with factory() as db:
-            yield db
+    get_db = seeded_database(Base.metadata, _seed)
 
     app = FastAPI(title="Activity")
     app.add_middleware(AllowEveryMethod, router=app.router)
