@@ -49,3 +49,17 @@ def test_the_routing_scope_extension_the_middlewares_read() -> None:
 
     assert abstract.ROUTING_CONTEXT == "connexion_routing"
     assert "operation_id" in inspect.getsource(routing)
+
+
+def test_the_document_check_the_mock_leaves_out() -> None:
+    # connexion_view.trusted_document replaces this classmethod while a document loads.
+    from connexion.spec import Specification
+
+    from mockserver.mock.connexion_view import trusted_document
+
+    assert isinstance(Specification.__dict__["_validate_spec"], classmethod)
+    assert "self._validate_spec(raw_spec)" in inspect.getsource(Specification.__init__)
+    before = Specification.__dict__["_validate_spec"]
+    with trusted_document():
+        Specification._validate_spec({"openapi": "3.0.0"})  # refused outside the block
+    assert Specification.__dict__["_validate_spec"] is before

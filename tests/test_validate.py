@@ -175,8 +175,8 @@ paths:
     result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
     assert result.exit_code == 0, result.output
     assert (
-        "warning: vendor.yaml: /paths/~1things/get/parameters/0/schema/default: '20 - summary' is not of "
-        "type 'integer'; the default is ignored"
+        "warning: vendor.yaml: 3 x a default its own schema refuses, ignored: "
+        "/paths/~1things/get/parameters/0/schema/default: '20 - summary' is not of type 'integer'"
     ) in result.output
     assert "/paths/~1things/get/parameters/1/schema/default: {} is not of type 'array'" in result.output
     assert "/items/properties/enabled/default: 'false' is not of type 'boolean'" in result.output
@@ -189,3 +189,61 @@ paths:
         page = client.get("/things", params={"limit": 3})
         assert page.status_code == 200
         assert all(isinstance(item.get("enabled", True), bool) for item in page.json())
+
+
+VENDOR = """
+openapi: 3.0.3
+paths:
+  /things:
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, id]
+                properties: {id: {type: integer}}
+        404: {description: none}
+"""
+
+
+def test_what_vendors_ship_is_read_with_one_warning_per_kind(tmp_path: Path) -> None:
+    spec = tmp_path / "vendor.yaml"
+    spec.write_text(VENDOR)
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    for line in (
+        "warning: vendor.yaml: 1 x no info object, one made up: /info",
+        "warning: vendor.yaml: 2 x response codes written as numbers, read as strings: "
+        "/paths/~1things/get/responses/200; /paths/~1things/get/responses/404",
+        "warning: vendor.yaml: 1 x responses without a description: /paths/~1things/get/responses/200",
+        "warning: vendor.yaml: 1 x required lists naming a field twice, read once: "
+        "/paths/~1things/get/responses/200/content/application~1json/schema/required",
+    ):
+        assert line in result.output
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+    from mockserver.mock.settings import Settings
+
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        assert isinstance(client.get("/things").json()["id"], int)
+
+
+def test_strict_refuses_what_is_otherwise_a_warning(tmp_path: Path) -> None:
+    spec = tmp_path / "vendor.yaml"
+    spec.write_text(VENDOR)
+    result = CliRunner().invoke(main, ["validate", "--strict", "--spec", str(spec)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"mockserver: error: {spec}: /info: no info object, one made up"
+    ]
+
+
+def test_what_the_openapi_schema_refuses_is_a_warning_with_its_pointer(tmp_path: Path) -> None:
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(VENDOR.replace("      responses:", "      x-ok: 1\n      bogus: 1\n      responses:"))
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert "x refused by the OpenAPI schema: /paths/~1things/get: " in result.output

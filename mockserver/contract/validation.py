@@ -32,11 +32,11 @@ class Problem:
         )
 
 
-def check_spec(path: Path, warnings: list[str] | None = None) -> list[Problem]:
+def check_spec(path: Path, warnings: list[str] | None = None, *, strict: bool = False) -> list[Problem]:
     """The document's validity as OpenAPI 3.0/3.1 (one problem: the first), and in `warnings`
-    the defects it is served despite (a `default` its schema refuses)."""
+    the defects it is served despite (`strict`: refused instead)."""
     try:
-        load_document(path, notes=warnings)
+        load_document(path, notes=warnings, strict=strict)
     except SpecError as exc:
         return [Problem(str(path), "", str(exc).split(": ", 1)[-1])]
     return []

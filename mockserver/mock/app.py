@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +35,12 @@ from mockserver.mock.auth import (
     declared_schemes,
     security_map,
 )
-from mockserver.mock.connexion_view import for_connexion
+from mockserver.mock.connexion_view import for_connexion, routed, trusted_document
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import Dataset, compact_json
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
-from mockserver.mock.handlers import Responder
+from mockserver.mock.handlers import Answer, Responder
 from mockserver.mock.identities import Directory
 from mockserver.mock.journal import Journal, JournalMiddleware
 from mockserver.mock.middleware import (
@@ -48,14 +49,15 @@ from mockserver.mock.middleware import (
     FormatCheckingBodyValidator,
     FormBodyValidator,
     MultiPartBodyValidator,
+    PublishedDocumentMiddleware,
     PydanticQueryMiddleware,
     RoutingErrorsMiddleware,
-    SpecServersMiddleware,
 )
 from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
 from mockserver.mock.recipes import Values
+from mockserver.mock.representation import kind_of, render
 from mockserver.mock.settings import Settings
-from mockserver.mock.steering import Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
+from mockserver.mock.steering import Canned, Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.document import SpecError, deref, json_media, load_document
 from mockserver.model.endpoints import Endpoint
@@ -110,6 +112,7 @@ class Mock:
     responder: Responder
     styles: dict[str, ErrorStyle]
     plan: Plan
+    compiler: Compiler
 
 
 def compile_mock(settings: Settings) -> Mock:
@@ -172,7 +175,10 @@ def compile_mock(settings: Settings) -> Mock:
     dataset = Dataset(settings, directory, values, lists, id_schemas)
     curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
     dataset.build(curated)
-    responder = Responder(found, dataset, values, bodies, envelopes, settings.seed, checkers, media, echoed)
+    answers = {op_id: _answer(compiler, document, endpoint) for op_id, endpoint in found.items()}
+    responder = Responder(
+        found, dataset, values, bodies, envelopes, settings.seed, checkers, media, echoed, answers
+    )
     return Mock(
         document,
         found,
@@ -180,7 +186,8 @@ def compile_mock(settings: Settings) -> Mock:
         dataset,
         responder,
         styles,
-        Plan(spec, [*warnings, *compiler.notes], directory, base_path(document)),
+        Plan(spec, [*warnings, *compiler.notes, *compiler.unsatisfiable()], directory, base_path(document)),
+        compiler,
     )
 
 
@@ -209,11 +216,18 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
+    view = for_connexion(_with_operation_ids(mock.document, mock.endpoints))
+    base = mock.plan.base_path
+    # The mock itself first (relative: the host serving the page), so that "Try it out" calls
+    # the mock and never, unasked, a real host the document names; the document's own after it.
+    own = {"url": base or "/", "description": "This mock (the server this page is served from)"}
+    declared = [dict(server) for server in mock.document.get("servers") or [] if isinstance(server, dict)]
+    published = json.dumps(
+        {**view, "servers": [own, *(server for server in declared if server.get("url") != own["url"])]}
+    ).encode()
     try:
-        app.add_api(
-            for_connexion(_with_operation_ids(mock.document, mock.endpoints)),
-            resolver=Resolver(function_resolver=mock.responder.handler),
-        )
+        with trusted_document():
+            app.add_api(routed(view), resolver=Resolver(function_resolver=mock.responder.handler))
     except InvalidSpecification as exc:
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
@@ -270,16 +284,11 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app.add_middleware(
         RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
     )
-    base = mock.plan.base_path
-    # The mock itself first (relative: the host serving the page), so that "Try it out" calls
-    # the mock and never, unasked, a real host the document names; the document's own after it.
-    own = {"url": base or "/", "description": "This mock (the server this page is served from)"}
-    declared = [dict(server) for server in mock.document.get("servers") or [] if isinstance(server, dict)]
     app.add_middleware(
-        SpecServersMiddleware,
+        PublishedDocumentMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         path=f"{base}/openapi.json",
-        servers=[own, *(server for server in declared if server.get("url") != own["url"])],
+        body=published,
     )
     app.add_url_rule("/healthz", "healthz", healthz)
     if "/" not in (mock.document.get("paths") or {}) or base:
@@ -381,6 +390,7 @@ def _steerables(mock: Mock, settings: Settings) -> dict[str, Steerable]:
             raise SpecError(f"{settings.spec_path.name}: {endpoint.pointer}/x-mock-faults: {exc}") from None
         query = next(((loc, name) for loc, name in endpoint.parameters if loc == "query"), None)
         found[op_id] = Steerable(
+            canned=_canned(mock.compiler, mock.document, endpoint),
             label=endpoint.label,
             success=int(status) if status.isdigit() else 200,
             declared=tuple(endpoint.responses),
@@ -413,6 +423,93 @@ def _with_operation_ids(document: dict[str, Any], found: dict[str, Endpoint]) ->
                 item[method] = {**item[method], "operationId": by_place[(path, method)]}
         paths[path] = item
     return {**document, "paths": paths}
+
+
+def _answer(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> Answer:
+    """The media types the success response offers, its XML root, and a value for each header
+    it declares (made once: the same on every answer, as a deployment's rate limit header is)."""
+    status, response = endpoint.success()
+    response = deref(document, response) if isinstance(response, dict) else {}
+    content = response.get("content") if isinstance(response, dict) else None
+    content = content if isinstance(content, dict) else {}
+    offered = tuple(str(m) for m in content)
+    first = next(iter(content.values()), None)
+    schema = first.get("schema", {}) if isinstance(first, dict) else {}
+    root = "root"
+    if isinstance(schema, dict):
+        items = schema.get("items")
+        ref = schema.get("$ref") or (items.get("$ref") if isinstance(items, dict) else None)
+        target = deref(document, schema) if isinstance(schema, dict) else {}
+        xml = target.get("xml") if isinstance(target, dict) else None
+        root = str((xml or {}).get("name") or (str(ref).rsplit("/", 1)[-1] if ref else "root"))
+    headers = _headers(compiler, document, response, f"{endpoint.pointer}/responses/{status}")
+    return Answer(offered=offered, root=root, headers=headers)
+
+
+def _headers(
+    compiler: Compiler, document: dict[str, Any], response: Any, at: str
+) -> tuple[tuple[str, str], ...]:
+    headers = []
+    declared = response.get("headers") if isinstance(response, dict) else None
+    for name, header in (declared or {}).items() if isinstance(declared, dict) else ():
+        header = deref(document, header)
+        if str(name).lower() in ("content-type", "content-length") or not isinstance(header, dict):
+            continue
+        schema = header.get("schema", {"type": "string"})
+        try:
+            value = compiler.compile(schema, f"{at}/headers/{name}")(compiler.sample_ctx(), MISSING)
+        except SpecError as exc:
+            compiler.notes.append(f"warning: {exc}; the header is not sent")
+            continue
+        headers.append((str(name), _header_text(value)))
+    return tuple(headers)
+
+
+def _canned(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> dict[str, Canned]:
+    """What `Prefer: code=` answers for each declared response but the success one that a
+    generic error body would misrepresent: another 2xx or a 3xx, a body that is not JSON
+    (a 503's `text/plain`), or declared headers. Made once, from the response's own schema."""
+    success, _ = endpoint.success()
+    out: dict[str, Canned] = {}
+    for status, response in endpoint.responses.items():
+        response = deref(document, response)
+        if status == success or not isinstance(response, dict):
+            continue
+        at = f"{endpoint.pointer}/responses/{status}"
+        content: dict[str, Any] = response["content"] if isinstance(response.get("content"), dict) else {}
+        media_type = next(iter(content), None)
+        json_error = (
+            media_type is not None and kind_of(media_type) == "json" and not status.startswith(("2", "3"))
+        )
+        if json_error or (
+            media_type is None and not response.get("headers") and not status.startswith(("2", "3"))
+        ):
+            continue
+        body = b""
+        if media_type is not None:
+            schema = (
+                (content[media_type] or {}).get("schema") if isinstance(content[media_type], dict) else None
+            )
+            try:
+                if schema is not None and kind_of(media_type) != "binary":
+                    body = render(compiler.compile(schema, at)(compiler.sample_ctx(), MISSING), media_type)
+                else:
+                    body = compiler.values.media_body(media_type)
+            except SpecError as exc:
+                compiler.notes.append(f"warning: {exc}; Prefer: code={status} answers an empty body")
+        out[status] = Canned(media_type, body, _headers(compiler, document, response, at))
+    return out
+
+
+def _header_text(value: Any) -> str:
+    """A header's value as OpenAPI's `simple` style writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_header_text(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
 
 
 def _success_schema(document: dict[str, Any], endpoint: Endpoint) -> Any:

@@ -10,7 +10,11 @@ one `example`, and the 3.1-only top-level members are dropped. The generators re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from connexion.spec import Specification
 
 from mockserver.model.document import SpecError, deref
 
@@ -37,6 +41,36 @@ _NAMED = frozenset(
         "mapping",
     }
 )
+
+
+@contextmanager
+def trusted_document() -> Iterator[None]:
+    """Connexion's own validation of the document left out while it loads one.
+
+    The document was read leniently and checked in `model/document.py` (a `default` its schema
+    refuses is a warning there, a refusal here), and Connexion's Draft 4 check of every default
+    takes longer than the rest of start-up on a large document. `Specification._validate_spec`
+    is private: Connexion is pinned exactly, and tests/test_connexion_api.py fails when the
+    method or its call in `Specification.__init__` changes.
+    """
+    original = Specification.__dict__["_validate_spec"]
+    Specification._validate_spec = classmethod(lambda cls, spec: None)
+    try:
+        yield
+    finally:
+        Specification._validate_spec = original
+
+
+def routed(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with its paths in the order Starlette should try them: a concrete segment
+    before a templated one at the same place (`/reports/latest` before `/reports/{id}`), as
+    OpenAPI says, whatever order the document wrote them in. The rest keep their order."""
+
+    def key(item: tuple[str, Any]) -> tuple[int, ...]:
+        return tuple(1 if "{" in segment else 0 for segment in item[0].split("/"))
+
+    paths = document.get("paths") or {}
+    return {**document, "paths": dict(sorted(paths.items(), key=key))}
 
 
 INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

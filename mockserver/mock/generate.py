@@ -31,6 +31,10 @@ from mockserver.model.document import SpecError, deref
 
 SAMPLES = 12
 MAX_REF_DEPTH = 2
+# References followed in full before the rest of a value is made lean (below): vendor documents
+# link hundreds of schemas by expandable fields (Stripe's `anyOf: [string, $ref]`), and a value
+# made in full through all of them is exponential in size and in compile time.
+MAX_NESTING = 5
 PATTERN_POOL = 64
 # Creation times grow with the record's index but stay within a fixed window whatever the count:
 # t(i) = START + SPAN * i / (i + HALF_LIFE). The first HALF_LIFE records fill half the window.
@@ -155,6 +159,7 @@ def _unrolled(
         "    elif isinstance(over, dict):",
         *curated,
         *(extras if open_extras else []),
+        "        pass",
         "    else:",
         "        objects.pop()",
         "        return over",
@@ -226,6 +231,12 @@ class Compiler:
         self._expanding: set[int] = set()
         self._pattern_pools: dict[tuple[str, int, int], tuple[str, ...]] = {}
         self._leaves: dict[tuple[str, str | None], Gen] = {}
+        # Lean: past MAX_NESTING references, or inside a cycle, a value is the least its schema
+        # allows (required properties, empty arrays, null, a branch without references), so that
+        # every cycle ends where the schema lets it and never by dropping a required property.
+        self._lean_open: list[str] | None = None
+        self._made: dict[tuple[Any, ...], Gen] = {}
+        self._unsatisfiable: dict[str, None] = {}
 
     # ------------------------------------------------------------------------ public
 
@@ -235,6 +246,17 @@ class Compiler:
         if gen is None:
             raise CannotGenerate(f"{where}: the schema refers to itself with no way to stop")
         return gen
+
+    def unsatisfiable(self) -> list[str]:
+        """One warning for the optional properties left out because no value satisfies them."""
+        found = list(self._unsatisfiable)
+        if not found:
+            return []
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        return [
+            f"warning: {len(found)} x optional properties no value satisfies, left out: "
+            f"{'; '.join(found[:3])}{more}"
+        ]
 
     def resolved(self, schema: Any) -> dict[str, Any]:
         """`schema` with its reference followed and its `allOf` folded in (one level)."""
@@ -265,13 +287,14 @@ class Compiler:
 
     # ------------------------------------------------------------------------ walking
 
-    def _merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _merge_all_of(self, schema: dict[str, Any], _open: frozenset[int] = frozenset()) -> dict[str, Any]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        _open = _open | {id(schema)}
         for member in schema.get("allOf", []):
             part = deref(self.document, member)
-            if not isinstance(part, dict):
-                continue
-            part = self._merge_all_of(part)
+            if not isinstance(part, dict) or id(part) in _open:
+                continue  # not a schema, or an `allOf` that includes itself
+            part = self._merge_all_of(part, _open)
             for key, value in part.items():
                 if key == "properties":
                     merged["properties"] = {**value, **merged.get("properties", {})}
@@ -306,24 +329,28 @@ class Compiler:
             if gen is not None:
                 return gen
         if "$ref" in schema:
-            ref = str(schema["$ref"])
-            if stack.count(ref) >= MAX_REF_DEPTH:
-                return None
-            target = deref(self.document, schema)
-            prefix = "#/components/schemas/"
-            if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
-                component, path = ref[len(prefix) :], ()
-                dense = dense or self.values.dense(component)
-            siblings = {k: v for k, v in schema.items() if k != "$ref"}
-            merged = {**target, **siblings} if isinstance(target, dict) else target
-            return self._node(
-                merged, where, component, path, name, (*stack, ref), dense=dense, writing=writing
-            )
+            return self._reference(schema, where, component, path, name, stack, dense, writing)
         if "allOf" in schema:
-            schema = self._merge_all_of(schema)
+            refs = tuple(
+                str(m["$ref"])
+                for m in schema["allOf"]
+                if isinstance(m, dict) and isinstance(m.get("$ref"), str)
+            )
+            merged = self._merge_all_of(schema)
+            if refs:  # the references `allOf` follows count as the ones `$ref` does
+
+                def make(inner: tuple[str, ...]) -> Gen | None:
+                    return self._node(
+                        merged, where, component, path, name, inner, dense=dense, writing=writing
+                    )
+
+                return self._through(stack, refs, make)
+            schema = merged
         if _is_null(schema):
             return lambda ctx, over: None if over is MISSING else over
         nullable = _nullable(schema)
+        if nullable and self._lean_open is not None and _mentions_ref(schema):
+            return lambda ctx, over: None if over is MISSING else over
         gen = self._value(schema, where, component, path, name, stack, dense=dense, writing=writing)
         if gen is None:
             if nullable:
@@ -339,6 +366,83 @@ class Compiler:
                 return inner(ctx, over)
 
         return gen
+
+    def _reference(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        ref = str(schema["$ref"])
+        target = deref(self.document, schema)
+        prefix = "#/components/schemas/"
+        if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+            component, path = ref[len(prefix) :], ()
+            dense = dense or self.values.dense(component)
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        merged = {**target, **siblings} if isinstance(target, dict) else target
+        # A component reached at the same depth is made the same way wherever it is met: large
+        # documents refer to the same few hundred schemas from thousands of places.
+        lean = self._lean_open is not None or self._leans(stack, (ref,))
+        # The name matters to a leaf only (`email`, `created_at`): objects and arrays of the
+        # component are the same under any property name.
+        leaf = (
+            isinstance(target, dict)
+            and not (_types(target) and {"object", "array"} & set(_types(target)))
+            and not (
+                {"properties", "items", "oneOf", "anyOf", "allOf", "additionalProperties", "discriminator"}
+                & target.keys()
+            )
+        )
+        key: tuple[Any, ...] | None = (
+            ref,
+            lean,
+            -1 if lean else len(stack),
+            dense,
+            writing,
+            name if leaf else None,
+        )
+        if siblings:
+            key = None
+        if key is not None and key in self._made:
+            return self._made[key]
+
+        def make(inner: tuple[str, ...]) -> Gen | None:
+            return self._node(merged, where, component, path, name, inner, dense=dense, writing=writing)
+
+        gen = self._through(stack, (ref,), make)
+        if gen is not None and key is not None:
+            self._made[key] = gen
+        return gen
+
+    def _leans(self, stack: tuple[str, ...], refs: tuple[str, ...]) -> bool:
+        return len(stack) >= MAX_NESTING or any(stack.count(ref) >= MAX_REF_DEPTH for ref in refs)
+
+    def _through(
+        self, stack: tuple[str, ...], refs: tuple[str, ...], make: Callable[[tuple[str, ...]], Gen | None]
+    ) -> Gen | None:
+        """`make` called past the references `refs`: lean from here on where they run too deep
+        or round a cycle, and None where they close a cycle even when lean (the caller then
+        takes another way: an optional property left out, another branch, or an error)."""
+        if self._lean_open is not None and any(ref in self._lean_open for ref in refs):
+            return None
+        enters = self._lean_open is None and self._leans(stack, refs)
+        if enters:
+            self._lean_open = []
+        if self._lean_open is not None:
+            self._lean_open.extend(refs)
+        try:
+            return make((*stack, *refs))
+        finally:
+            if self._lean_open is not None:
+                del self._lean_open[len(self._lean_open) - len(refs) :]
+            if enters:
+                self._lean_open = None
 
     def _value(
         self,
@@ -481,9 +585,19 @@ class Compiler:
             hidden = "writeOnly" if not writing else "readOnly"
             if isinstance(resolved, dict) and resolved.get(hidden) and key not in required:
                 continue
-            made = self._property(
-                key, sub, f"{where}/properties/{key}", component, path, stack, dense, writing
-            )
+            if self._lean_open is not None and key not in required and _mentions_ref(sub):
+                continue
+            try:
+                made = self._property(
+                    key, sub, f"{where}/properties/{key}", component, path, stack, dense, writing
+                )
+            except CannotGenerate as exc:
+                if key in required:
+                    raise
+                # An optional property no value satisfies (a pattern that matches nothing) is
+                # left out: the object is still valid, and the document still served.
+                self._unsatisfiable.setdefault(str(exc), None)
+                continue
             if made is None:
                 if key in required:
                     raise CannotGenerate(
@@ -603,6 +717,8 @@ class Compiler:
         extra = schema.get("additionalProperties")
         if not isinstance(extra, dict) or not extra:
             return None
+        if self._lean_open is not None and _mentions_ref(extra) and not schema.get("minProperties"):
+            return None
         values = self._node(
             extra,
             f"{where}/additionalProperties",
@@ -636,6 +752,12 @@ class Compiler:
         dense: bool,
         writing: bool,
     ) -> Gen | None:
+        if (
+            self._lean_open is not None
+            and not schema.get("minItems")
+            and _mentions_ref(schema.get("items", {}))
+        ):
+            return lambda ctx, over: [] if over is MISSING else over
         items = self._node(
             schema.get("items", {}),
             f"{where}/items",
@@ -704,6 +826,18 @@ class Compiler:
         # null branch is the null rate, not half of the records.
         nulls = [b for b in raw_branches if isinstance(b, dict) and _is_null(b)]
         raw_branches = [b for b in raw_branches if not (isinstance(b, dict) and _is_null(b))]
+        if self._lean_open is not None:
+            if nulls:
+                return lambda ctx, over: None if over is MISSING else over
+            # Lean: the branches that reach no other schema first, and only one of them is kept.
+            raw_branches = sorted(raw_branches, key=_mentions_ref)
+        # Annotations and `nullable` beside the branches (taken care of above) are no part of
+        # any branch: a branch that is a bare `$ref` stays one, and is made once for the document.
+        base = {
+            k: v
+            for k, v in base.items()
+            if k not in ANNOTATIONS and k != "nullable" and not k.startswith("x-")
+        }
         for i, branch in enumerate(raw_branches):
             merged_branch: Any = branch
             if base and isinstance(branch, dict):
@@ -747,6 +881,8 @@ class Compiler:
             branches = kept
         if not branches:
             return (lambda ctx, over: None if over is MISSING else over) if nulls else None
+        if self._lean_open is not None:
+            branches = branches[:1]
         choices = tuple(branches)
 
         def choose(ctx: Ctx, over: Any) -> Any:
@@ -846,6 +982,15 @@ class Compiler:
             if len(pool) >= PATTERN_POOL:
                 break
         return tuple(pool)
+
+
+def _mentions_ref(schema: Any) -> bool:
+    """Whether `schema` reaches another schema by a `$ref` anywhere inside it."""
+    if isinstance(schema, dict):
+        return "$ref" in schema or any(_mentions_ref(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_mentions_ref(v) for v in schema)
+    return False
 
 
 def _tagged(gen: Gen, tag: str, value: str) -> Gen:

@@ -14,6 +14,7 @@ import json
 import keyword
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -25,8 +26,9 @@ from starlette.responses import Response
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import AT, Collection, Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.identities import Caller
-from mockserver.mock.middleware import NotFoundProblem
+from mockserver.mock.middleware import NotAcceptableProblem, NotFoundProblem
 from mockserver.mock.recipes import Values
+from mockserver.mock.representation import kind_of, negotiate, render
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint, Listing
 from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
@@ -36,6 +38,47 @@ Handler = Callable[..., Awaitable[Response]]
 BOUNDS = {"min": ">=", "max": "<="}
 # Where a next cursor comes from besides an envelope field (nothing to write into the body).
 SOURCES = (NEXT_IS_LAST_KEY, NEXT_IN_LINK)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How an operation's success answer is dressed: the media types its `content` offers, in
+    the document's order, the XML root element's name, and its declared headers' values."""
+
+    offered: tuple[str, ...] = ()
+    root: str = "root"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def chosen(self, accept: str | None) -> str | None:
+        """The media type to answer in; a 406 when the client accepts none of those offered."""
+        if len(self.offered) < 1:
+            return None
+        chosen = negotiate(accept, list(self.offered))
+        if chosen is None:
+            raise NotAcceptableProblem(
+                f"None of the media types this operation answers in is acceptable: {', '.join(self.offered)}"
+            )
+        return chosen
+
+    def dressed(self, response: Response, chosen: str | None) -> Response:
+        for name, value in self.headers:
+            if name.lower() not in response.headers:
+                response.headers[name] = value
+        current = (response.media_type or "").split(";", 1)[0]
+        if chosen is None or chosen == current or not response.body or response.status_code >= 300:
+            return response
+        if kind_of(current) != "json":
+            return response  # a body the values file gave: it is what it is
+        body = (
+            response.body
+            if kind_of(chosen) == "json"
+            else render(json.loads(bytes(response.body)), chosen, self.root)
+        )
+        dressed = Response(body, status_code=response.status_code, media_type=chosen)
+        for name, value in response.headers.items():
+            if name not in ("content-type", "content-length"):
+                dressed.headers[name] = value
+        return dressed
 
 
 class Responder:
@@ -52,7 +95,9 @@ class Responder:
         checkers: dict[str, Any] | None = None,
         media: dict[str, tuple[str, bytes] | None] | None = None,
         echoed: dict[str, frozenset[str]] | None = None,
+        answers: dict[str, Answer] | None = None,
     ) -> None:
+        self.answers = answers or {}
         # Validators of the JSON success bodies, the bodies of the non-JSON ones, and the fields
         # a response declares (only those are echoed from the request).
         self.checkers = checkers or {}
@@ -67,21 +112,29 @@ class Responder:
 
     def handler(self, operation_id: str) -> Handler:
         endpoint = self.endpoints[operation_id]
+        # Connexion hands path parameters over as Starlette routed them: `{report-id}` as report_id.
         names = {
-            sanitized(name): name for (location, name) in endpoint.parameters if location in ("path", "query")
+            sanitized(name.replace("-", "_") if location == "path" else name): name
+            for (location, name) in endpoint.parameters
+            if location in ("path", "query")
         }
         names = {k: v for k, v in names.items() if k and k.isidentifier() and not keyword.iskeyword(k)}
         kind = endpoint.kind
 
+        answer = self.answers.get(operation_id, Answer())
+
         async def handle(**kwargs: Any) -> Response:
+            chosen = answer.chosen(current_request.headers.get("accept"))
             params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
             info = kwargs.get("token_info") or {}
             caller = info.get("caller") if isinstance(info, dict) else None
             if kind == "list":
-                return self.list(endpoint, params, caller)
-            if kind == "item":
-                return self.item(endpoint, params, caller)
-            return self.generated(endpoint, params, kwargs.get("body", MISSING))
+                response = self.list(endpoint, params, caller)
+            elif kind == "item":
+                response = self.item(endpoint, params, caller)
+            else:
+                response = self.generated(endpoint, params, kwargs.get("body", MISSING))
+            return answer.dressed(response, chosen)
 
         extra = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
@@ -372,4 +425,7 @@ def _window(pagination: Pagination | None, params: dict[str, Any], total: int) -
 
 
 def _status(status: str) -> int:
-    return int(status) if status.isdigit() else 200
+    """The code answered for a declared status: `2XX` as 200, `3XX` as 300, `default` as 200."""
+    if status.isdigit():
+        return int(status)
+    return int(status[0]) * 100 if status[:1].isdigit() else 200

@@ -6,7 +6,6 @@ errors with their location (as FastAPI does) and render errors per the operation
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -47,6 +46,11 @@ class ParameterProblem(BadRequestProblem):  # type: ignore[misc]
 class NotFoundProblem(ProblemException):  # type: ignore[misc]
     def __init__(self, detail: str) -> None:
         super().__init__(status=404, title="Not Found", detail=detail)
+
+
+class NotAcceptableProblem(ProblemException):  # type: ignore[misc]
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=406, title="Not Acceptable", detail=detail)
 
 
 # Connexion builds its validators per request; the JSON Schema validators behind them are built
@@ -110,7 +114,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
         for location, values in sources:
             for param in self.parameters.get(location, ()):
                 name = param["name"]
-                value = values.get(name)
+                # Connexion routes `{report-id}` as Starlette's `{report_id}`.
+                value = values.get(name.replace("-", "_") if location == "path" else name)
                 schema = param.get("schema", {})
                 if value == [""]:
                     value = []  # `?ids=` is the empty array (Connexion splits it into one "")
@@ -396,43 +401,27 @@ class RoutingErrorsMiddleware:
         return mend
 
 
-class SpecServersMiddleware:
-    """`/openapi.json` with the document's own `servers`.
+class PublishedDocumentMiddleware:
+    """`/openapi.json`, serialized once at start-up: the document as served, its `$ref`s kept
+    (a recursive schema stays a reference, not a cycle), with its own `servers` after the mock.
 
-    Connexion replaces them with its base path (`[{"url": ""}]`), which Swagger UI shows as an
-    empty Servers list; the document's entries (or `/`, the serving host) are what a reader and
-    "Try it out" need.
+    Connexion's own handler rebuilds, re-validates and inlines the whole document on every
+    request (seconds on a large one, and an error on a recursive one), and replaces `servers`
+    with its base path, which Swagger UI shows as an empty Servers list.
     """
 
-    def __init__(self, app: ASGIApp, path: str, servers: list[dict[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, path: str, body: bytes) -> None:
         self.app = app
         self.path = path
-        self.servers = servers
+        self.body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        state: dict[str, Any] = {"chunks": []}
-
-        async def rewrite(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["start"] = message
-                return
-            state["chunks"].append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            start, body = state["start"], b"".join(state["chunks"])
-            if start["status"] == 200:
-                document = json.loads(body)
-                document["servers"] = self.servers
-                body = json.dumps(document).encode()
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, rewrite)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body if scope["method"] == "GET" else b""})
 
 
 def _relative(location: bytes) -> bytes:

@@ -35,6 +35,15 @@ class SteeringError(ValueError):
     """A `Prefer` header, latency or fault list that cannot be obeyed; the message says why."""
 
 
+@dataclass(frozen=True)
+class Canned:
+    """A declared response answered as the document writes it: its media type, body, headers."""
+
+    media_type: str | None
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Prefer:
     """What a request asks of the mock in its `Prefer` header (RFC 7240)."""
@@ -173,6 +182,7 @@ class Chaos:
 class Steerable:
     """What steering needs to know of one operation, read once from the document."""
 
+    canned: dict[str, Canned]
     label: str
     success: int
     declared: tuple[str, ...]
@@ -244,13 +254,11 @@ class SteeringMiddleware:
             await self._declared(operation, prefer.code, scope, receive, send)
             return
         if prefer.code is not None and prefer.code != operation.success:
-            # Only the success response is generated; another 2xx would be silently ignored.
-            raise _prefer_problem(
-                _undeclared(operation, f"code={prefer.code}")
-                if str(prefer.code) not in operation.declared
-                else f"Prefer: code={prefer.code}: the mock generates {operation.success} for "
-                f"{operation.label}, not other 2xx answers"
-            )
+            canned = _canned(operation, prefer.code)
+            if canned is None:
+                raise _prefer_problem(_undeclared(operation, f"code={prefer.code}"))
+            await _send_canned(canned, prefer.code, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _request(self, scope: Scope) -> str:
@@ -295,6 +303,10 @@ class SteeringMiddleware:
         # Any server may fail: a 5xx is obeyed whether the document declares it or not.
         if not known and not injected and code < 500:
             raise _prefer_problem(_undeclared(operation, f"code={code}"))
+        canned = _canned(operation, code)
+        if canned is not None:
+            await _send_canned(canned, code, scope, receive, send)
+            return
         errors: tuple[FieldError, ...] = ()
         detail = f"{phrase(code)} (asked for with Prefer)" if not injected else "Injected fault"
         headers = {}
@@ -313,6 +325,20 @@ class SteeringMiddleware:
 
 
 _NONE = object()
+
+
+def _canned(operation: Steerable, code: int) -> Canned | None:
+    """The declared response `code` falls under, where it is answered as written (not as an error)."""
+    for key in (str(code), f"{str(code)[0]}XX", "default"):
+        if key in operation.declared:
+            return operation.canned.get(key)
+    return None
+
+
+async def _send_canned(canned: Canned, code: int, scope: Scope, receive: Receive, send: Send) -> None:
+    body = b"" if code in (204, 304) else canned.body
+    response = Response(body, status_code=code, headers=dict(canned.headers), media_type=canned.media_type)
+    await response(scope, receive, send)
 
 
 def _example(operation: Steerable, prefer: Prefer) -> Any:

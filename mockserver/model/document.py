@@ -7,8 +7,10 @@ that is dangling, external or cyclic is refused or cut in one place.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import yaml
 
 JSON = Any
 
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b|^\*/\*$")
 
 
@@ -23,13 +26,16 @@ class SpecError(Exception):
     """The spec could not be read, or a vendor extension in it is malformed."""
 
 
-def load_document(path: Path, *, validate: bool = True, notes: list[str] | None = None) -> dict[str, JSON]:
-    """The document at `path` (YAML or JSON), checked against the OpenAPI 3.0/3.1 schema; a
-    SpecError names the file, the JSON pointer and the reason in one line.
+def load_document(path: Path, *, strict: bool = False, notes: list[str] | None = None) -> dict[str, JSON]:
+    """The document at `path` (YAML or JSON), read as real vendors publish it; a SpecError names
+    the file, the JSON pointer and the reason in one line.
 
-    A `default` that its own schema refuses (`default: "20 - summary"` on an integer, `"false"`
-    on a boolean: defects real vendors ship) is dropped with a warning naming its pointer,
-    appended to `notes`, instead of refusing the whole document."""
+    Lenient by default, as Prism and Schemathesis are: the defects a document can be served
+    despite (an unquoted `200:` response code, no `info`, a response without `description`, a
+    `required` list naming a field twice, a `default` its own schema refuses, anything else the
+    OpenAPI schema refuses) are repaired or set aside, each kind one warning line in `notes` with
+    its count and its first pointers. What is then served is held to the schemas by the compiler.
+    `strict` refuses every such defect, with openapi-spec-validator's full checks besides."""
     try:
         text = path.read_text(encoding="utf-8")
         # JSON is YAML, but Python's JSON reader is some fifty times faster on large documents.
@@ -44,19 +50,146 @@ def load_document(path: Path, *, validate: bool = True, notes: list[str] | None 
         raise SpecError(
             f"{path.name}: /openapi: only OpenAPI 3.0 and 3.1 are served, not {version or 'Swagger 2'}"
         )
-    dropped = drop_invalid_defaults(document)
-    if notes is not None:
-        notes.extend(f"warning: {path.name}: {line}" for line in dropped)
-    if validate:
+    if not isinstance(document["paths"], dict):
+        raise SpecError(f"{path.name}: /paths: not an object")
+    defects = Defects()
+    repair(document, path.stem, defects)
+    for line in drop_invalid_defaults(document):
+        at, _, message = line.partition(": ")
+        defects.add("a default its own schema refuses, ignored", at, message)
+    for at, message in structural_errors(document):
+        defects.add("refused by the OpenAPI schema", at, message)
+    if strict:
+        if defects.found:
+            raise SpecError(f"{path.name}: {defects.first()}")
         from openapi_spec_validator import validate as validate_openapi
 
         try:
             validate_openapi(document)
         except Exception as exc:  # the validator raises one of several types
-            at = "/" + "/".join(str(p) for p in getattr(exc, "absolute_path", []) or [])
+            at = "/" + "/".join(
+                str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "absolute_path", []) or []
+            )
             message = str(getattr(exc, "message", exc)).splitlines()[0]
-            raise SpecError(f"{path.name}: {at}: {message}") from None
+            raise SpecError(f"{path.name}: {at}: {message[:300]}") from None
+    if notes is not None:
+        notes.extend(f"warning: {path.name}: {line}" for line in defects.lines())
     return document
+
+
+def _escape(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+class Defects:
+    """Defects found while reading, by kind: each kind one line, with its count and first pointers."""
+
+    SHOWN = 3
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[tuple[str, str]]] = {}
+
+    def add(self, kind: str, at: str, message: str = "") -> None:
+        self.found.setdefault(kind, []).append((at or "/", message))
+
+    def first(self) -> str:
+        kind, [(at, message), *_] = next(iter(self.found.items()))
+        return f"{at}: {message or kind}"
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind, places in self.found.items():
+            shown = "; ".join(
+                f"{at}{': ' + message[:160] if message else ''}" for at, message in places[: self.SHOWN]
+            )
+            more = f" (and {len(places) - self.SHOWN} more)" if len(places) > self.SHOWN else ""
+            out.append(f"{len(places)} x {kind}: {shown}{more}")
+        return out
+
+
+def objects(document: JSON) -> Iterator[tuple[dict[str, JSON], str, str | None]]:
+    """Every object in `document` with its JSON pointer and the key it sits under; its children
+    are visited after the caller has seen (and perhaps mended) it."""
+    stack: list[tuple[Any, str, str | None]] = [(document, "", None)]
+    while stack:
+        node, at, parent = stack.pop()
+        if isinstance(node, list):
+            stack.extend((v, f"{at}/{i}", None) for i, v in enumerate(node))
+        elif isinstance(node, dict):
+            yield node, at, parent
+            stack.extend(
+                (v, f"{at}/{_escape(k)}", str(k)) for k, v in node.items() if isinstance(v, (dict, list))
+            )
+
+
+def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
+    """Mend, in place, what vendors commonly ship and every reader takes in stride."""
+    info = document.get("info")
+    if not isinstance(info, dict):
+        document["info"] = info = {}
+        defects.add("no info object, one made up", "/info")
+    for key, value in (("title", title), ("version", "0")):
+        if not isinstance(info.get(key), str):
+            info[key] = str(info[key]) if isinstance(info.get(key), (int, float)) else value
+            defects.add(f"no info {key}, one made up", f"/info/{key}")
+    for route, item in list(document["paths"].items()):
+        if not isinstance(item, dict):
+            continue
+        for method in [m for m in item if m in METHODS]:
+            responses = item[method].get("responses") if isinstance(item[method], dict) else None
+            if not isinstance(responses, dict) or not responses:
+                # Answering it would mean inventing a status and a body: it is not served.
+                del item[method]
+                defects.add(
+                    "operations that declare no response, not served", f"/paths/{_escape(route)}/{method}"
+                )
+    for node, at, parent in objects(document):
+        if parent == "responses":
+            for code in [k for k in node if not isinstance(k, str)]:
+                node[str(code)] = node.pop(code)
+                defects.add("response codes written as numbers, read as strings", f"{at}/{code}")
+            for code, response in node.items():
+                if isinstance(response, dict) and "$ref" not in response and "description" not in response:
+                    response["description"] = ""
+                    defects.add("responses without a description", f"{at}/{_escape(code)}")
+        required = node.get("required")
+        if (
+            isinstance(required, list)
+            and parent not in ("parameters",)
+            and len(set(map(str, required))) < len(required)
+        ):
+            node["required"] = list(dict.fromkeys(required))
+            defects.add("required lists naming a field twice, read once", f"{at}/required")
+
+
+def structural_errors(document: dict[str, JSON], limit: int = 200) -> list[tuple[str, str]]:
+    """(pointer, message) for what the OpenAPI 3.0/3.1 JSON Schema refuses in `document`, by a
+    compiled validator: openapi-spec-validator's deeper checks take minutes on the largest."""
+    import jsonschema_rs
+
+    found = []
+    try:
+        for error in jsonschema_rs.validator_for(_oas_schema(str(document.get("openapi")))).iter_errors(
+            document
+        ):
+            found.append(
+                ("/" + "/".join(_escape(p) for p in error.instance_path), error.message.splitlines()[0][:200])
+            )
+            if len(found) >= limit:
+                break
+    except ValueError as exc:  # a value the validator cannot represent (a huge integer)
+        found.append(("/", str(exc).splitlines()[0][:200]))
+    return found
+
+
+@functools.cache
+def _oas_schema(version: str) -> dict[str, JSON]:
+    from importlib.resources import files
+
+    folder = "v3.1" if version.startswith("3.1") else "v3.0"
+    resource = files("openapi_spec_validator") / "resources" / "schemas" / folder / "schema.json"
+    loaded: dict[str, JSON] = json.loads(resource.read_text(encoding="utf-8"))
+    return loaded
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -131,14 +264,7 @@ def drop_invalid_defaults(document: dict[str, JSON]) -> list[str]:
 
     validator = OAS31Validator if str(document.get("openapi", "")).startswith("3.1") else OAS30Validator
     found: list[str] = []
-    stack: list[tuple[Any, str, str | None]] = [(document, "", None)]
-    while stack:
-        node, at, parent = stack.pop()
-        if isinstance(node, list):
-            stack.extend((v, f"{at}/{i}", None) for i, v in enumerate(node))
-            continue
-        if not isinstance(node, dict):
-            continue
+    for node, at, parent in objects(document):
         if "default" in node and parent != "responses" and _SCHEMA_KEYS & node.keys():
             schema = {k: v for k, v in node.items() if k not in ("default", "example", "examples")}
             try:
@@ -150,7 +276,4 @@ def drop_invalid_defaults(document: dict[str, JSON]) -> list[str]:
             if errors and not (node["default"] is None and node.get("nullable")):
                 found.append(f"{at}/default: {errors[0].message}; the default is ignored")
                 del node["default"]
-        for key, value in node.items():
-            escaped = str(key).replace("~", "~0").replace("/", "~1")
-            stack.append((value, f"{at}/{escaped}", str(key)))
     return sorted(found)

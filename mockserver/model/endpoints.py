@@ -128,11 +128,16 @@ class Endpoint:
         return "item" if self.item_of is not None else "read"
 
     def success(self) -> tuple[str, JSON]:
-        """The declared success status (the lowest 2xx) and its response object."""
+        """The declared success status (the lowest 2xx) and its response object; where none is
+        declared, `default`, else the lowest status declared (a redirect, say): never one the
+        operation does not declare."""
         for status in sorted(self.responses):
             if status.startswith("2") or status == "2XX":
                 return status, self.responses[status]
-        return "default", self.responses.get("default", {})
+        if "default" in self.responses or not self.responses:
+            return "default", self.responses.get("default", {})
+        status = min(self.responses, key=lambda s: (not s[:1].isdigit(), s))
+        return status, self.responses[status]
 
     def validation_status(self) -> int:
         """The status this operation declares for invalid parameters."""

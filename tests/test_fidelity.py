@@ -1,0 +1,90 @@
+"""HTTP as the document says it (tests/documents/fidelity.yaml): Accept, concrete paths before
+templated ones, parameter names that are not identifiers, declared headers and statuses, and
+`Prefer: code=` answered with the declared response's own media type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver.mock.app import create_app
+from mockserver.mock.settings import Settings
+
+DOCUMENT = Path(__file__).parent / "documents" / "fidelity.yaml"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    app = create_app(Settings(spec_path=DOCUMENT, fixtures_dir=DOCUMENT.parent / "no-fixtures"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_the_first_declared_media_type_without_accept(client: TestClient) -> None:
+    response = client.get("/reports")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert isinstance(response.json(), list)
+
+
+def test_xml_and_csv_when_accepted(client: TestClient) -> None:
+    xml = client.get("/reports", headers={"Accept": "application/xml"})
+    assert xml.headers["content-type"].startswith("application/xml")
+    assert xml.text.startswith('<?xml version="1.0" encoding="UTF-8"?><Report><item><id>')
+    csv = client.get("/reports", headers={"Accept": "text/csv;q=0.9, application/xml;q=0.5"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0] == "id,title,status"
+
+
+def test_406_when_nothing_offered_is_acceptable(client: TestClient) -> None:
+    response = client.get("/reports", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    # In the operation's declared error shape (its `default`: {error: {status, message}}).
+    assert response.json()["error"]["status"] == 406
+
+
+def test_a_vendor_json_type_is_served_as_declared(client: TestClient) -> None:
+    response = client.get("/reports/latest", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.acme.report+json"
+
+
+def test_a_concrete_path_is_matched_before_a_templated_one(client: TestClient) -> None:
+    # The document declares /reports/{report-id} first; `latest` is no uuid and would be a 400.
+    assert client.get("/reports/latest").status_code == 200
+
+
+def test_a_path_parameter_named_with_a_hyphen_is_bound(client: TestClient) -> None:
+    first = client.get("/reports").json()[0]
+    response = client.get(f"/reports/{first['id']}")
+    assert response.status_code == 200
+    assert response.json() == first
+    assert client.get("/reports/not-a-uuid").status_code == 400
+
+
+def test_declared_response_headers_are_sent(client: TestClient) -> None:
+    response = client.get("/reports")
+    assert 0 <= int(response.headers["x-rate-limit-remaining"]) <= 5000
+    assert len(response.headers["x-request-id"]) == 36
+    # The same value on every answer: a seeded start-up, not a draw per request.
+    assert client.get("/reports").headers["x-request-id"] == response.headers["x-request-id"]
+    accepted = client.post("/exports", json={"format": "csv"})
+    assert accepted.status_code == 202 and accepted.headers["location"]
+
+
+def test_prefer_answers_the_declared_response_as_declared(client: TestClient) -> None:
+    down = client.get("/reports", headers={"Prefer": "code=503"})
+    assert down.status_code == 503
+    assert down.headers["content-type"].startswith("text/plain")
+    assert down.text == "maintenance"
+    other = client.get("/reports", headers={"Prefer": "code=500"})  # under `default`
+    assert other.status_code == 500 and other.json()["error"]["status"] == 500
+
+
+def test_an_invalid_body_gets_the_declared_422(client: TestClient) -> None:
+    response = client.post("/exports", json={"format": "pdf"})
+    assert response.status_code == 422
+    assert set(response.json()["error"]) == {"status", "message"}
