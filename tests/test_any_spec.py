@@ -223,11 +223,15 @@ def test_a_new_create_operation_validates_its_body_and_answers_201(edited: Path)
 def test_a_document_it_cannot_serve_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {}\n"
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
+        "        '200': {description: ok, content: {application/json: {schema: {$ref: '#/nope'}}}}\n"
     )
     result = CliRunner().invoke(main, ["serve", "--spec", str(bad)])
     assert result.exit_code == 2
-    assert result.output.count("\n") == 1 and result.output.startswith("mockserver: error: bad.yaml: /paths")
+    assert result.output.count("\n") == 1 and result.output.startswith(
+        "mockserver: error: bad.yaml: "
+        "/paths/~1x/get/responses/200/content/application~1json/schema/$ref: #/nope points at nothing"
+    )
     swagger = tmp_path / "old.yaml"
     swagger.write_text("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n")
     result = CliRunner().invoke(main, ["serve", "--spec", str(swagger)])

@@ -67,13 +67,14 @@ def test_targets_are_ratios_of_the_same_run() -> None:
             }
         },
         "contract_in_process_s": 8.0,
-        "spec_startup_s": 4.0,
+        "spec_startup": {"seconds": 12.0, "peak_rss_mb": 250.0},
     }
     verdicts = {name: ok for name, _, ok in bench.targets(results)}
     assert verdicts["limit=100 vs Prism dynamic"] and verdicts["limit=100 vs Prism static"]
     assert not verdicts["limit=100 vs floor"]  # 0.5x is below 0.85x
     assert verdicts["limit=1000 vs floor"] and verdicts["skip=999000 vs skip=0"]
-    assert not verdicts["start-up, 103 operations"]  # 4 s is above 3 s
+    assert not verdicts["start-up, 1,188 operations"]  # 12 s is above 10 s
+    assert verdicts["peak RSS, 1,188 operations"]
 
 
 @pytest.mark.slow

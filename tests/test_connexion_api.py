@@ -32,6 +32,8 @@ def test_the_body_validators_hooks_the_mock_overrides() -> None:
         assert isinstance(inspect.getattr_static(cls, "_validator"), property), cls
         assert callable(inspect.getattr_static(cls, "_validate")), cls
     assert isinstance(inspect.getattr_static(FormDataValidator, "_form_parser_cls"), property)
+    # FormatCheckingBodyValidator._parse reads a `null` body apart from no body at all.
+    assert "self._encoding" in inspect.getsource(JSONRequestBodyValidator._parse)
     source = inspect.getsource(AbstractRequestBodyValidator.__init__)
     assert "self._required = required" in source and "self._schema = schema" in source
     assert "wrap_receive" in vars(AbstractRequestBodyValidator)

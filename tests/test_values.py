@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from typing import Any
@@ -78,3 +79,14 @@ def test_locale_changes_names() -> None:
 def test_unknown_locale_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown Faker locale 'xx_YY'"):
         compile_mock(Settings(locale="xx_YY"))
+
+
+def test_the_rstr_limit_pattern_draws_lower() -> None:
+    # generate._draw_pattern lowers rstr.xeger.STAR_PLUS_LIMIT while drawing; rstr is pinned.
+    from importlib import metadata
+
+    from mockserver.mock.generate import xeger_module
+
+    assert metadata.version("rstr") == "3.2.2"
+    assert xeger_module.STAR_PLUS_LIMIT == 100
+    assert "STAR_PLUS_LIMIT" in inspect.getsource(xeger_module.Xeger._handle_repeat)

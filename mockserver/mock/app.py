@@ -122,7 +122,11 @@ def compile_mock(settings: Settings) -> Mock:
     spec = spec_from_document(document, settings.spec_path)
     found = spec.endpoints
     if not found:
-        raise SpecError(f"{settings.spec_path.name}: /paths: no operation to serve")
+        # A document of webhooks only (a vendor's notification catalogue) still has its
+        # Swagger UI and /openapi.json to serve; the mock says what it does not.
+        warnings.append(
+            f"warning: {settings.spec_path.name}: /paths: no operation to serve, only the document"
+        )
     directory = _directory(settings.fixtures_dir, required=any(e.needs_callers for e in found.values()))
     values_path = settings.fixtures_dir / "values.yaml"
     values = Values.load(
@@ -416,11 +420,18 @@ def _with_operation_ids(document: dict[str, Any], found: dict[str, Endpoint]) ->
     by operationId)."""
     by_place = {(e.path, e.method): op_id for op_id, e in found.items()}
     paths = {}
+    # Connexion prefixes an operationId with its `x-openapi-router-controller` (a module of the
+    # real app, as Airflow's document names them): the mock's handlers go by the id alone.
+    controller = "x-openapi-router-controller"
     for path, item in (document.get("paths") or {}).items():
-        item = dict(deref(document, item))
+        item = deref(document, item)
+        if not isinstance(item, dict):
+            continue  # not a path item: nothing there is served (the reading warned of it)
+        item = {k: v for k, v in item.items() if k != controller}
         for method in list(item):
             if (path, method) in by_place and isinstance(item[method], dict):
-                item[method] = {**item[method], "operationId": by_place[(path, method)]}
+                operation = {k: v for k, v in item[method].items() if k != controller}
+                item[method] = {**operation, "operationId": by_place[(path, method)]}
         paths[path] = item
     return {**document, "paths": paths}
 

@@ -77,11 +77,11 @@ INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)
 
 
 def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
-    document = _lowercase_schemes(document)
+    document = _without_ref_fields(_lowercase_schemes(document))
     if not str(document.get("openapi", "")).startswith("3.1"):
-        bounded: dict[str, Any] = _typed_parameters(_bounded(document))
+        bounded: dict[str, Any] = _typed_forms(_typed_parameters(_bounded(document)))
         return bounded
-    converted: dict[str, Any] = _typed_parameters(_bounded(_convert(document)))
+    converted: dict[str, Any] = _typed_forms(_typed_parameters(_bounded(_convert(document))))
     converted["openapi"] = "3.0.3"
     for key in ("webhooks", "jsonSchemaDialect"):
         converted.pop(key, None)
@@ -206,6 +206,70 @@ def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
         named = {name: typed(p) for name, p in components["parameters"].items()}
         components = {**components, "parameters": named}
         return {**document, "paths": paths, "components": components}
+    return {**document, "paths": paths}
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _without_ref_fields(node: Any) -> Any:
+    """The document without properties named `$ref` (GitHub's git refs): Connexion takes any
+    `$ref` key for a reference and fails on a schema there. The generators read the original."""
+    if isinstance(node, list):
+        return [_without_ref_fields(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: _without_ref_fields(v) for k, v in node.items() if not (k == "$ref" and not isinstance(v, str))
+    }
+
+
+def _kind(document: dict[str, Any], schema: dict[str, Any]) -> str:
+    """The `type` Connexion is told for a schema without one: the one its alternatives share,
+    else their one scalar type, else `string`."""
+    kinds = _member_types(document, schema)
+    scalars = kinds - {"object", "array"}
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return next(iter(scalars)) if len(scalars) == 1 else "string"
+
+
+def _typed_forms(document: dict[str, Any]) -> dict[str, Any]:
+    """Every property of a form body with a `type`: Connexion reads each field's `type` to split
+    and convert it, and answers 500 where there is none (Stripe's `anyOf` fields)."""
+    paths = {}
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            paths[path] = item
+            continue
+        item = dict(item)
+        for method, op in list(item.items()):
+            body = op.get("requestBody") if isinstance(op, dict) else None
+            body = deref(document, body) if isinstance(body, dict) else None
+            content = body.get("content") if isinstance(body, dict) else None
+            if not isinstance(content, dict) or not any(m in content for m in FORMS):
+                continue
+            typed_content = dict(content)
+            for media_type in FORMS:
+                media = content.get(media_type)
+                if not isinstance(media, dict) or not isinstance(body, dict):
+                    continue
+                schema = deref(document, media.get("schema"))
+                properties = schema.get("properties") if isinstance(schema, dict) else None
+                if not isinstance(properties, dict):
+                    continue
+                typed = {}
+                for name, sub in properties.items():
+                    resolved = deref(document, sub) if isinstance(sub, dict) else sub
+                    if isinstance(resolved, dict) and "type" not in resolved:
+                        resolved = {**resolved, "type": _kind(document, resolved)}
+                        typed[name] = resolved
+                    else:
+                        typed[name] = sub
+                typed_content[media_type] = {**media, "schema": {**schema, "properties": typed}}
+            if isinstance(op, dict) and isinstance(body, dict):
+                item[method] = {**op, "requestBody": {**body, "content": typed_content}}
+        paths[path] = item
     return {**document, "paths": paths}
 
 

@@ -16,18 +16,24 @@ import json
 import math
 import random
 import re
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import rstr
+import rstr.xeger
 from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker
 
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, as_floats, token
 from mockserver.model.document import SpecError, deref
+
+# rstr's module (its package exports a function of the same name); rstr is pinned exactly for
+# STAR_PLUS_LIMIT, which tests/test_values.py checks.
+xeger_module: Any = sys.modules["rstr.xeger"]
 
 SAMPLES = 12
 MAX_REF_DEPTH = 2
@@ -36,6 +42,8 @@ MAX_REF_DEPTH = 2
 # made in full through all of them is exponential in size and in compile time.
 MAX_NESTING = 5
 PATTERN_POOL = 64
+# How often rstr repeats a `+` or `*` when drawing from a pattern (see _draw_pattern).
+PATTERN_REPEATS = 8
 # Creation times grow with the record's index but stay within a fixed window whatever the count:
 # t(i) = START + SPAN * i / (i + HALF_LIFE). The first HALF_LIFE records fill half the window.
 TIMELINE_START = 1672531200  # 2023-01-01T00:00:00Z
@@ -296,8 +304,17 @@ class Compiler:
                 continue  # not a schema, or an `allOf` that includes itself
             part = self._merge_all_of(part, _open)
             for key, value in part.items():
-                if key == "properties":
-                    merged["properties"] = {**value, **merged.get("properties", {})}
+                if key == "properties" and isinstance(value, dict):
+                    # A property both members declare must satisfy both: `data: {type: object}`
+                    # in a base response and `data: {required: [token]}` in the one that extends it.
+                    mine = merged.get("properties", {})
+                    merged["properties"] = {
+                        **value,
+                        **{
+                            k: v if k not in value or value[k] == v else {"allOf": [v, value[k]]}
+                            for k, v in mine.items()
+                        },
+                    }
                 elif key == "required":
                     merged["required"] = list(dict.fromkeys([*merged.get("required", []), *value]))
                 elif key not in merged:
@@ -875,7 +892,8 @@ class Compiler:
                     kept.append(gen)
             if not kept:
                 self.notes.append(
-                    f"{where}: no branch of oneOf could be told apart from the others; using the first"
+                    f"warning: {where}: no value matches exactly one branch of its oneOf (they cannot "
+                    "be told apart): answers there match the first, and so the others too"
                 )
                 kept = branches[:1]
             branches = kept
@@ -966,22 +984,31 @@ class Compiler:
         return known
 
     def _draw_pattern(self, pattern: str, low: int, high: int) -> tuple[str, ...]:
-        maker = rstr.Rstr(random.Random(f"{self.values.seed}/{pattern}"))
-        pool: list[str] = []
         try:
             compiled = re.compile(pattern)
         except re.error:
             return ()
-        for _ in range(PATTERN_POOL * 4):
+        # rstr repeats `+` and `*` up to STAR_PLUS_LIMIT (100) times, and nested repeats multiply:
+        # an ARN pattern's draws ran to thousands of characters, all refused by its maxLength,
+        # at seconds each. Short repeats first (values as real ones look), the full limit after.
+        for limit in (PATTERN_REPEATS, xeger_module.STAR_PLUS_LIMIT):
+            maker = rstr.Rstr(random.Random(f"{self.values.seed}/{pattern}"))
+            pool: list[str] = []
+            saved, xeger_module.STAR_PLUS_LIMIT = xeger_module.STAR_PLUS_LIMIT, limit
             try:
-                value = maker.xeger(pattern)
-            except Exception:  # rstr raises plain errors for constructs it does not know
-                return ()
-            if compiled.search(value) and low <= len(value) <= high:
-                pool.append(value)
-            if len(pool) >= PATTERN_POOL:
-                break
-        return tuple(pool)
+                for _ in range(PATTERN_POOL * 4):
+                    value = maker.xeger(pattern)
+                    if compiled.search(value) and low <= len(value) <= high:
+                        pool.append(value)
+                    if len(pool) >= PATTERN_POOL:
+                        break
+            except Exception:  # rstr raises plain errors for constructs it does not know, and
+                continue  # for a repeat `{32}` beyond the limit: the full limit is tried next
+            finally:
+                xeger_module.STAR_PLUS_LIMIT = saved
+            if pool:
+                return tuple(pool)
+        return ()
 
 
 def _mentions_ref(schema: Any) -> bool:

@@ -6,7 +6,6 @@ that is dangling, external or cyclic is refused or cut in one place.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -54,6 +53,7 @@ def load_document(path: Path, *, strict: bool = False, notes: list[str] | None =
         raise SpecError(f"{path.name}: /paths: not an object")
     defects = Defects()
     repair(document, path.stem, defects)
+    check_references(document, path.name)
     for line in drop_invalid_defaults(document):
         at, _, message = line.partition(": ")
         defects.add("a default its own schema refuses, ignored", at, message)
@@ -122,6 +122,25 @@ def objects(document: JSON) -> Iterator[tuple[dict[str, JSON], str, str | None]]
             )
 
 
+def check_references(document: dict[str, JSON], name: str) -> None:
+    """Every `$ref` points inside the document at something; a SpecError names the first that
+    does not by its own pointer. Nothing outside the document is read (nor its content echoed)."""
+    seen: set[str] = set()
+    for node, at, parent in objects(document):
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or parent in ("properties", "examples") or ref in seen:
+            continue
+        if not ref.startswith("#"):
+            raise SpecError(
+                f"{name}: {at}/$ref: {ref[:200]}: only references inside the document are followed"
+            )
+        try:
+            ref_target(document, ref)
+        except SpecError:
+            raise SpecError(f"{name}: {at}/$ref: {ref[:200]} points at nothing") from None
+        seen.add(ref)
+
+
 def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
     """Mend, in place, what vendors commonly ship and every reader takes in stride."""
     info = document.get("info")
@@ -152,6 +171,19 @@ def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
                 if isinstance(response, dict) and "$ref" not in response and "description" not in response:
                     response["description"] = ""
                     defects.add("responses without a description", f"{at}/{_escape(code)}")
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and parent != "properties":
+            readable = python_pattern(pattern)
+            if readable is None:
+                del node["pattern"]
+                defects.add(
+                    "patterns no regular expression engine here reads, ignored", f"{at}/pattern", pattern[:80]
+                )
+            elif readable != pattern:
+                node["pattern"] = readable
+                defects.add(
+                    "patterns written for another engine (\\p{...}, (?<name>)), translated", f"{at}/pattern"
+                )
         required = node.get("required")
         if (
             isinstance(required, list)
@@ -160,6 +192,44 @@ def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
         ):
             node["required"] = list(dict.fromkeys(required))
             defects.add("required lists naming a field twice, read once", f"{at}/required")
+
+
+# ECMA-262's Unicode property classes, which Python's `re` lacks, as the nearest ranges it reads
+# (inside a character class: they are spliced into one). Approximate outside ASCII.
+_PROPERTIES = {
+    "L": "a-zA-Z\u00aa-\u02ff\u0370-\u1fff\u2c00-\ud7ff\uf900-\uffdc",
+    "Lu": "A-Z\u00c0-\u00de",
+    "Ll": "a-z\u00df-\u00ff",
+    "N": "0-9\u00b2\u00b3\u00b9\u00bc-\u00be\u0660-\u0669",
+    "Nd": "0-9\u0660-\u0669",
+    "Z": "\\s",
+    "Zs": "\\s",
+    "S": "$+<=>^`|~\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00d7\u00f7",
+    "P": "!-#%-*,-/:;?@\\[-\\]_{}\u00a1\u00a7\u00ab\u00b6\u00b7\u00bb\u00bf",
+    "M": "\u0300-\u036f",
+}
+_PROPERTY = re.compile(r"\\([pP])\{(?:[A-Za-z_]+=)?([A-Za-z_]+)\}")
+
+
+def python_pattern(pattern: str) -> str | None:
+    """`pattern` as Python's `re` reads it: Unicode property classes approximated; None when it
+    still cannot be compiled (a construct of another engine)."""
+
+    def replace(match: re.Match[str]) -> str:
+        ranges = _PROPERTIES.get(match.group(2), _PROPERTIES.get(match.group(2)[:1], "\\w"))
+        inside = pattern[: match.start()].count("[") > pattern[: match.start()].count("]")
+        if match.group(1) == "P":
+            return f"[^{ranges}]" if not inside else "\\W"
+        return ranges if inside else f"[{ranges}]"
+
+    readable = _PROPERTY.sub(replace, pattern) if "\\p" in pattern or "\\P" in pattern else pattern
+    readable = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", readable)  # ECMA-262's named groups
+    readable = re.sub(r"\\k<([A-Za-z_]\w*)>", r"(?P=\1)", readable)
+    try:
+        re.compile(readable)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    return readable
 
 
 def structural_errors(document: dict[str, JSON], limit: int = 200) -> list[tuple[str, str]]:
@@ -229,20 +299,22 @@ def deref(document: dict[str, JSON], node: JSON) -> JSON:
     return node
 
 
-def resolve_refs(node: JSON, document: dict[str, JSON], _open: tuple[str, ...] = ()) -> JSON:
+def resolve_refs(
+    node: JSON, document: dict[str, JSON], _open: tuple[str, ...] = (), *, depth: int | None = None
+) -> JSON:
     """A copy of `node` with every local `$ref` replaced by its target. A reference met again
-    inside its own expansion (a recursive schema: a tree, a comment's replies) is left as the
-    `$ref`, so that any document resolves in finite time."""
+    inside its own expansion (a recursive schema: a tree, a comment's replies), or `depth`
+    references down, is left as the `$ref`, so that any document resolves in finite time (and,
+    with a depth, in bounded size: Stripe's expandable fields link every schema to the others)."""
     if isinstance(node, dict):
         if "$ref" in node:
             ref = str(node["$ref"])
-            if ref in _open:
+            if ref in _open or (depth is not None and len(_open) >= depth):
                 return {"$ref": ref}
-            target = ref_target(document, ref)
-            return resolve_refs(copy.deepcopy(target), document, (*_open, ref))
-        return {key: resolve_refs(value, document, _open) for key, value in node.items()}
+            return resolve_refs(ref_target(document, ref), document, (*_open, ref), depth=depth)
+        return {key: resolve_refs(value, document, _open, depth=depth) for key, value in node.items()}
     if isinstance(node, list):
-        return [resolve_refs(item, document, _open) for item in node]
+        return [resolve_refs(item, document, _open, depth=depth) for item in node]
     return node
 
 

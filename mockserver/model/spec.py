@@ -12,6 +12,8 @@ from pathlib import Path
 from mockserver.model.document import JSON, load_document, resolve_refs
 from mockserver.model.endpoints import Endpoint, details, endpoints
 
+RESOLVED_DEPTH = 6
+
 
 @dataclass(frozen=True, slots=True)
 class Spec:
@@ -22,6 +24,8 @@ class Spec:
     details: dict[str, Endpoint] = field(default_factory=dict)
     # Every operation by its label (`GET /path`): the checks look one up per response.
     labels: dict[str, Endpoint] = field(default_factory=dict)
+    # Resolved schemas, made once: the checks read one per response.
+    resolved: dict[str, dict[str, JSON]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def lists(self) -> dict[str, Endpoint]:
@@ -39,15 +43,24 @@ class Spec:
         return self.labels.get(label)
 
     def schema(self, name: str) -> dict[str, JSON]:
-        """A component schema with its references resolved."""
-        resolved: dict[str, JSON] = resolve_refs(self.document["components"]["schemas"][name], self.document)
-        return resolved
+        """A component schema with its references resolved (RESOLVED_DEPTH down)."""
+        key = f"#/components/schemas/{name}"
+        if key not in self.resolved:
+            found = resolve_refs(
+                self.document["components"]["schemas"][name], self.document, depth=RESOLVED_DEPTH
+            )
+            self.resolved[key] = found if isinstance(found, dict) else {}
+        return self.resolved[key]
 
     def item_schema(self, endpoint: Endpoint) -> dict[str, JSON]:
-        """The resolved schema of one item of a list (recursion cut where it recurs)."""
+        """The resolved schema of one item of a list (recursion cut where it recurs, and
+        RESOLVED_DEPTH references down: what the checks read of a record is near its top)."""
         assert endpoint.listing is not None
-        resolved = resolve_refs(endpoint.listing.item_schema, self.document)
-        return resolved if isinstance(resolved, dict) else {}
+        key = f"item {endpoint.operation_id}"
+        if key not in self.resolved:
+            found = resolve_refs(endpoint.listing.item_schema, self.document, depth=RESOLVED_DEPTH)
+            self.resolved[key] = found if isinstance(found, dict) else {}
+        return self.resolved[key]
 
     def understanding(self) -> list[str]:
         """One line per list: what was understood of it, so that a user who disagrees knows
