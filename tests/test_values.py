@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,3 +91,44 @@ def test_the_rstr_limit_pattern_draws_lower() -> None:
     assert metadata.version("rstr") == "3.2.2"
     assert xeger_module.STAR_PLUS_LIMIT == 100
     assert "STAR_PLUS_LIMIT" in inspect.getsource(xeger_module.Xeger._handle_repeat)
+
+
+@pytest.mark.parametrize(
+    ("version", "shape"), [("3.0.3", r"^\d\d:\d\d:\d\d$"), ("3.1.0", r"^\d\d:\d\d:\d\dZ$")]
+)
+def test_a_required_time_is_written_as_the_documents_version_checks_it(
+    tmp_path: Path, version: str, shape: str
+) -> None:
+    # 3.0's checker takes draft 3's `HH:MM:SS`; 3.1's RFC 3339 full-time needs an offset.
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+
+    spec = tmp_path / "times.json"
+    schema = {
+        "type": "object",
+        "required": ["at"],
+        "properties": {"at": {"type": "string", "format": "time"}},
+    }
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": version,
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/opening": {
+                        "get": {
+                            "responses": {
+                                "200": {
+                                    "description": "ok",
+                                    "content": {"application/json": {"schema": schema}},
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        )
+    )
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        assert re.match(shape, client.get("/opening").json()["at"])

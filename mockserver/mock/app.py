@@ -227,7 +227,10 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     own = {"url": base or "/", "description": "This mock (the server this page is served from)"}
     declared = [dict(server) for server in mock.document.get("servers") or [] if isinstance(server, dict)]
     published = json.dumps(
-        {**view, "servers": [own, *(server for server in declared if server.get("url") != own["url"])]}
+        {
+            **pasteable(view),
+            "servers": [own, *(server for server in declared if server.get("url") != own["url"])],
+        }
     ).encode()
     try:
         with trusted_document():
@@ -434,6 +437,56 @@ def _with_operation_ids(document: dict[str, Any], found: dict[str, Endpoint]) ->
                 item[method] = {**operation, "operationId": by_place[(path, method)]}
         paths[path] = item
     return {**document, "paths": paths}
+
+
+PASTE_SCHEME = "mockDevToken"
+
+
+def pasteable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as Swagger UI is shown it: where a requirement names an OAuth2 or OpenID
+    Connect scheme (whose Authorize dialog runs a flow against the real provider), a bearer
+    scheme beside it, so that the dev token can be pasted. The mock takes that bearer token
+    for those schemes, as it does for the flows' own tokens."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    flows = {
+        name
+        for name, s in schemes.items()
+        if isinstance(s, dict) and s.get("type") in ("oauth2", "openIdConnect")
+    }
+    if not flows:
+        return document
+
+    def alternatives(requirements: Any) -> Any:
+        if not isinstance(requirements, list) or not any(
+            isinstance(r, dict) and flows & set(r) for r in requirements
+        ):
+            return requirements
+        return [*requirements, {PASTE_SCHEME: []}]
+
+    paths = {}
+    for route, item in (document.get("paths") or {}).items():
+        if isinstance(item, dict):
+            item = {
+                method: {**op, "security": alternatives(op["security"])}
+                if isinstance(op, dict) and "security" in op
+                else op
+                for method, op in item.items()
+            }
+        paths[route] = item
+    components = dict(document.get("components") or {})
+    components["securitySchemes"] = {
+        **schemes,
+        PASTE_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": f"This mock's stand-in for {', '.join(sorted(flows))}: paste the token alone "
+            f"({DEV_TOKEN}, or a token of the fixtures' identities).",
+        },
+    }
+    published = {**document, "paths": paths, "components": components}
+    if "security" in document:
+        published["security"] = alternatives(document["security"])
+    return published
 
 
 def _answer(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> Answer:
