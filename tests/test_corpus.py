@@ -29,8 +29,6 @@ def _app(name: str, plan: list[Plan] | None = None) -> Any:
 
 # Faults of the mock's that the sample still finds, each to be fixed (strict: a fix shows here).
 KNOWN = {
-    "azure.com/monitor-alertRules_API.json": "an undecodable JSON body of a PATCH is answered in "
-    "application/problem+json, which the operation does not declare",
     "github.com/ghes-3.7.json": "POST .../labels answers a body its oneOf response schema refuses",
 }
 

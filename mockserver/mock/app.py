@@ -289,7 +289,14 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         directory=mock.directory,
     )
     app.add_middleware(
-        RoutingErrorsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=_paths(mock)
+        RoutingErrorsMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        paths=_paths(mock),
+        # A body refused before routing (bytes that are not UTF-8) in its own operation's style.
+        operations={
+            (base_path(mock.document) + e.path, e.method.upper()): mock.styles[op_id]
+            for op_id, e in mock.endpoints.items()
+        },
     )
     app.add_middleware(
         PublishedDocumentMiddleware,

@@ -342,12 +342,23 @@ class RoutingErrorsMiddleware:
     declares another error body. Both are mended here from what the document says of the path.
     """
 
-    def __init__(self, app: ASGIApp, paths: dict[str, tuple[tuple[str, ...], ErrorStyle]]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        paths: dict[str, tuple[tuple[str, ...], ErrorStyle]],
+        operations: dict[tuple[str, str], ErrorStyle] | None = None,
+    ) -> None:
         self.app = app
         self.routes = [
-            (re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(path)) + "/?$"), allowed, style)
+            (
+                re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(path)) + "/?$"),
+                allowed,
+                style,
+                path,
+            )
             for path, (allowed, style) in paths.items()
         ]
+        self.operations = operations or {}
         # An unknown path answers 404 in the style of the API it is nearest to (the declared
         # paths that share its first segment), else of the document's first path.
         self.families = {path.strip("/").split("/")[0]: style for path, (_, style) in reversed(paths.items())}
@@ -365,7 +376,8 @@ class RoutingErrorsMiddleware:
             family = scope["path"].strip("/").split("/")[0]
             await self.app(scope, receive, self._mender(send, (), self.families.get(family, self.first)))
             return
-        _, allowed, style = route
+        _, allowed, style, template = route
+        style = self.operations.get((template, scope["method"]), style)
         if scope["method"] == "HEAD" and "HEAD" not in allowed:
             # FastAPI routes GET only (Starlette would answer HEAD): 405, as the service does.
             payload, media_type = error_body(style, 405, phrase(405))
