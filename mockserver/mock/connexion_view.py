@@ -175,17 +175,13 @@ def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
         schema = parameter.get("schema")
         if not isinstance(schema, dict) or "type" in schema or "$ref" in schema:
             return parameter
-        kinds = _member_types(document, schema)
-        scalars = kinds - {"object", "array"}
         # One kind; or the one scalar kind beside an object (Stripe's `created`: an integer, or
         # bounds), what a plain `?created=100` is converted to, except that a deepObject
         # (`created[gte]=100`) is assembled into an object only for that type.
-        if parameter.get("style") == "deepObject" and "object" in kinds:
+        if parameter.get("style") == "deepObject" and "object" in _member_types(document, schema):
             kind = "object"
-        elif len(kinds) == 1:
-            kind = next(iter(kinds))
         else:
-            kind = next(iter(scalars)) if len(scalars) == 1 else "string"
+            kind = _kind(document, schema)
         return {**parameter, "schema": {**schema, "type": kind}}
 
     def items(node: Any) -> Any:

@@ -29,7 +29,7 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_forma
 
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, as_floats, token
-from mockserver.model.document import SpecError, deref
+from mockserver.model.document import Defects, SpecError, deref
 
 # rstr's module (its package exports a function of the same name); rstr is pinned exactly for
 # STAR_PLUS_LIMIT, which tests/test_values.py checks.
@@ -257,14 +257,11 @@ class Compiler:
 
     def unsatisfiable(self) -> list[str]:
         """One warning for the optional properties left out because no value satisfies them."""
-        found = list(self._unsatisfiable)
-        if not found:
-            return []
-        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
-        return [
-            f"warning: {len(found)} x optional properties no value satisfies, left out: "
-            f"{'; '.join(found[:3])}{more}"
-        ]
+        found = Defects()
+        for line in self._unsatisfiable:
+            at, _, message = line.partition(": ")
+            found.add("optional properties no value satisfies, left out", at, message)
+        return [f"warning: {line}" for line in found.lines()]
 
     def resolved(self, schema: Any) -> dict[str, Any]:
         """`schema` with its reference followed and its `allOf` folded in (one level)."""

@@ -16,7 +16,8 @@ import re
 from typing import Any
 from xml.sax.saxutils import escape
 
-_JSON = re.compile(r"^application/([\w.+-]+\+)?json$|^\*/\*$")
+from mockserver.model.document import JSON_MEDIA
+
 _XML = re.compile(r"^(application|text)/([\w.+-]+\+)?xml$")
 _NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -24,7 +25,7 @@ _NAME = re.compile(r"[^A-Za-z0-9_.-]")
 def kind_of(media_type: str) -> str:
     """json, xml, text or binary: how a value is written in `media_type`."""
     bare = media_type.split(";", 1)[0].strip().lower()
-    if _JSON.match(bare):
+    if JSON_MEDIA.match(bare):
         return "json"
     if _XML.match(bare):
         return "xml"
