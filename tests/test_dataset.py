@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from mockserver.mock.app import compile_mock, create_app
-from mockserver.mock.dataset import Dataset
+from mockserver.mock.dataset import Dataset, IdCodec
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.identities import Directory
 from mockserver.mock.settings import Settings
@@ -183,3 +184,30 @@ def test_next_and_previous_links_lead_to_the_neighbouring_pages(tmp_path: Path) 
         assert client.get(second["previous"]).json()["results"] == first["results"]
         last = client.get("/books/", params={"limit": 3, "offset": first["count"] - 2}).json()
         assert last["next"] is None and len(last["results"]) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            {"type": "string", "pattern": "^ord_[a-z0-9]{8}$"},  # too short for 64 bits
+            {"type": "string", "pattern": "^[A-F0-9]{6}$"},
+            {"type": "string", "pattern": "^CH[0-9a-fA-F]{32}$"},
+            {"type": "string", "format": "uuid"},
+            {"type": "integer"},
+        ]
+    ),
+    st.integers(1, 8),
+    st.data(),
+)
+def test_ids_decode_to_the_record_they_name(schema: dict[str, Any], tenants: int, data: Any) -> None:
+    codec = IdCodec(schema, tenants)
+    assert not codec.opaque
+    tenant = data.draw(st.integers(0, tenants - 1))
+    index = data.draw(st.integers(0, 50_000))
+    made = codec.encode(tenant, index)
+    assert codec.decode(made) == (tenant, index)
+    if "pattern" in schema:
+        assert re.fullmatch(schema["pattern"], made)
+    # Another record's id names that record, not this one.
+    assert codec.decode(codec.encode(tenant, index + 1)) == (tenant, index + 1)

@@ -4,10 +4,14 @@ templated ones, parameter names that are not identifiers, declared headers and s
 
 from __future__ import annotations
 
+import email.utils
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+from openapi_schema_validator import OAS31Validator
 from starlette.testclient import TestClient
 
 from mockserver.mock.app import create_app
@@ -108,3 +112,82 @@ def test_swagger_ui_has_somewhere_to_paste_the_dev_token_for_an_oauth2_document(
             headers={"Authorization": "Bearer dev-token"},
         )
         assert found.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("near=1.5", 200),  # form, exploded: `lat` is a parameter of its own
+        ("lat=1.5&lng=2", 200),
+        ("lat=north", 400),
+        ("box=w,3,h,4", 200),  # form, not exploded
+        ("box=w,wide", 400),
+        ("filter[size]=3", 200),  # deepObject
+        ("filter[size]=big", 400),
+        ("ids=1,2,3", 200),
+        ("ids=1,x", 400),
+        ("words=1%202", 200),  # spaceDelimited
+        ("words=1%20x", 400),
+        ("codes=1|2", 200),  # pipeDelimited
+        ("codes=1|x", 400),
+        ("kind=daily", 200),  # a `$ref` schema without a type
+        ("kind=hourly", 400),
+        ("anything=at+all", 200),  # an empty schema
+        ("query=%7B%7D", 200),  # a `content` parameter
+    ],
+)
+def test_every_parameter_style_is_read_and_judged(client: TestClient, query: str, status: int) -> None:
+    lat = "" if "lat=" in query else "lat=0&"
+    response = client.get(f"/search?{lat}{query}")
+    assert response.status_code == status, response.text
+
+
+def test_a_property_of_a_form_object_is_named_as_it_is_sent(client: TestClient) -> None:
+    body = client.get("/search?lat=north").json()
+    assert "query parameter 'lat'" in body["error"]["message"]
+
+
+def test_header_and_cookie_values_are_typed_and_judged(client: TestClient) -> None:
+    base = "/search?lat=0"
+    assert client.get(base, headers={"X-Versions": "1, 2"}).status_code == 200
+    assert client.get(base, headers={"X-Versions": "1,two"}).status_code == 400
+    assert client.get(base, headers={"Cookie": "tz_offset=60"}).status_code == 200
+    refused = client.get(base, headers={"Cookie": "tz_offset=east"})
+    assert refused.status_code == 400 and "cookie parameter 'tz_offset'" in refused.text
+
+
+def test_an_error_body_through_allof_is_filled_from_what_went_wrong(client: TestClient) -> None:
+    body = client.get("/search?lat=north").json()
+    # The base error's fields (through `allOf` and `$ref`), and the enum value naming the status.
+    assert body["error"]["status"] == 400
+    assert "lat" in body["error"]["message"]
+    assert body["code"] == "BAD_REQUEST"
+
+
+def test_ids_take_the_item_operations_format(client: TestClient) -> None:
+    orders = client.get("/orders").json()
+    assert len({o["id"] for o in orders}) == len(orders)
+    for order in orders[:5]:
+        assert re.fullmatch(r"ord_[a-z0-9]{8}", order["id"])
+        assert client.get(f"/orders/{order['id']}").json() == order
+    assert client.get("/orders/ord_zzzzzzzz").status_code == 404
+
+
+def test_openapi_3_1_keywords_are_generated_as_3_1_means_them() -> None:
+    document = Path(__file__).parent / "documents" / "keywords-3.1.yaml"
+    app = create_app(Settings(spec_path=document, fixtures_dir=document.parent / "no-fixtures"))
+    with TestClient(app) as c:
+        shapes = c.get("/shapes", params={"limit": 100}).json()
+    spec = yaml.safe_load(document.read_text())
+    validator = OAS31Validator(
+        {**spec["components"]["schemas"]["Shape"], "components": spec["components"]},
+        format_checker=OAS31Validator.FORMAT_CHECKER,
+    )
+    assert shapes
+    for shape in shapes:
+        assert not list(validator.iter_errors(shape)), shape
+        assert "never" not in shape
+        assert email.utils.parsedate_to_datetime(shape["sent"]) is not None
+        assert shape["serial"].isdigit()
+    # Both ways through `if`/`then`/`else` are taken over the records.
+    assert {s["unit"]["system"] for s in shapes} == {"metric", "imperial"}

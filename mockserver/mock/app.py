@@ -53,14 +53,14 @@ from mockserver.mock.middleware import (
     PydanticQueryMiddleware,
     RoutingErrorsMiddleware,
 )
-from mockserver.mock.problems import BodyMaker, ErrorStyle, style_of
+from mockserver.mock.problems import BodyMaker, ErrorStyle, phrase, style_of
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, render
 from mockserver.mock.settings import Settings
 from mockserver.mock.steering import Canned, Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.document import SpecError, deref, json_media, load_document
-from mockserver.model.endpoints import Endpoint
+from mockserver.model.endpoints import Endpoint, details
 from mockserver.model.spec import Spec, spec_from_document
 
 MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "error_description", "reason")
@@ -169,10 +169,9 @@ def compile_mock(settings: Settings) -> Mock:
         styles[op_id] = style_of(
             _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint, error_gens)
         )
+    items_of = details(found)
     id_schemas = {
-        op_id: compiler.resolved(
-            compiler.resolved(endpoint.listing.item_schema).get("properties", {}).get(endpoint.key_field, {})
-        )
+        op_id: _id_schema(compiler, endpoint, items_of.get(op_id))
         for op_id, (endpoint, _gen) in lists.items()
         if endpoint.listing is not None
     }
@@ -617,6 +616,24 @@ def _shallow(document: dict[str, Any], responses: dict[str, Any]) -> dict[str, A
     return view
 
 
+# What an item operation's path parameter may say of the ids it takes.
+ID_CONSTRAINTS = ("format", "pattern", "minLength", "maxLength", "minimum", "maximum")
+
+
+def _id_schema(compiler: Compiler, listing: Endpoint, detail: Endpoint | None) -> dict[str, Any]:
+    """The schema of a list's record ids: the records' key field, with what the item
+    operation's path parameter adds (`format: uuid`, a pattern), so that every id a list
+    answers is one its item operation takes."""
+    assert listing.listing is not None
+    field = compiler.resolved(
+        compiler.resolved(listing.listing.item_schema).get("properties", {}).get(listing.key_field, {})
+    )
+    parameter = detail.parameters.get(("path", detail.id_parameter or "")) if detail is not None else None
+    schema = compiler.resolved(parameter.get("schema")) if isinstance(parameter, dict) else {}
+    taken = {k: v for k, v in schema.items() if k in ID_CONSTRAINTS and k not in field}
+    return {**field, **taken}
+
+
 def _error_makers(
     compiler: Compiler,
     document: dict[str, Any],
@@ -643,39 +660,79 @@ def _error_makers(
             known = compiled[id(schema)] = (schema, gen)
         gen = known[1]
         if gen is not None:
-            makers[status] = _error_maker(gen, schema, compiler.values, document)
+            makers[status] = _error_maker(gen, schema, compiler)
     return makers
 
 
-def _error_maker(gen: Gen, schema: dict[str, Any], values: Values, document: dict[str, Any]) -> BodyMaker:
+def _error_maker(gen: Gen, schema: dict[str, Any], compiler: Compiler) -> BodyMaker:
+    plan = _error_plan(compiler, schema)
+    values = compiler.values
+
     def make(status: int, detail: str) -> bytes:
         ctx = Ctx(random.Random(f"{status}/{detail}"), 0, values.draw)
-        return compact_json(gen(ctx, _error_fields(document, schema, status, detail) or {}))
+        return compact_json(gen(ctx, _error_fields(plan, status, detail) or {}))
 
     return make
 
 
-def _error_fields(
-    document: dict[str, Any], schema: Any, status: int, detail: str, depth: int = 0
-) -> dict[str, Any]:
-    """The message-like and code-like fields of an error schema, set to what went wrong; an
-    object field (Stripe's `{error: {type, message}}`, a `$ref`) is filled the same way inside."""
-    over: dict[str, Any] = {}
-    schema = deref(document, schema)
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    for name, raw in (properties or {}).items():
-        sub = deref(document, raw)
-        if not isinstance(sub, dict) or "enum" in sub or "const" in sub:
-            continue
+# What an error schema's field is set to: the message, the status, the enum value naming the
+# status, or (a dict) the same inside an object field.
+ErrorPlan = dict[str, Any]
+
+
+def _error_plan(compiler: Compiler, schema: Any, depth: int = 0) -> ErrorPlan:
+    """The message-like and code-like fields of an error schema, found through `$ref` and
+    `allOf` (Stripe's `{error: {type, message}}`, a base error extended per status)."""
+    plan: ErrorPlan = {}
+    resolved = compiler.resolved(schema)
+    for name, raw in (resolved.get("properties") or {}).items():
+        sub = compiler.resolved(raw)
         kind = sub.get("type")
-        if kind == "object" or (kind is None and "properties" in sub):
-            inner = _error_fields(document, sub, status, detail, depth + 1) if depth < 3 else {}
+        if isinstance(sub.get("enum"), list) and name in (*CODE_NAMES, "type", "error", "kind"):
+            plan[name] = ("enum", tuple(sub["enum"]))
+        elif "enum" in sub or "const" in sub:
+            continue
+        elif kind == "object" or (kind is None and "properties" in sub):
+            inner = _error_plan(compiler, sub, depth + 1) if depth < 3 else {}
+            if inner:
+                plan[name] = inner
+        elif kind in ("string", None) and "pattern" not in sub and "format" not in sub:
+            if name in MESSAGE_NAMES:
+                plan[name] = ("message", int(sub.get("minLength", 0)), int(sub.get("maxLength", 10**6)))
+        elif name in CODE_NAMES and kind == "integer":
+            low, high = sub.get("minimum", -(10**18)), sub.get("maximum", 10**18)
+            plan[name] = ("code", low, high)
+    return plan
+
+
+def _error_fields(plan: ErrorPlan, status: int, detail: str) -> dict[str, Any]:
+    over: dict[str, Any] = {}
+    words = "".join(ch for ch in phrase(status).lower() if ch.isalnum())
+    for name, how in plan.items():
+        if isinstance(how, dict):
+            inner = _error_fields(how, status, detail)
             if inner:
                 over[name] = inner
-        elif name in MESSAGE_NAMES and kind in ("string", None):
-            over[name] = detail
-        elif name in CODE_NAMES and kind == "integer":
+        elif how[0] == "message" and how[1] <= len(detail):
+            over[name] = detail[: how[2]]
+        elif how[0] == "code" and how[1] <= status <= how[2]:
             over[name] = status
+        elif how[0] == "enum":
+            # `NOT_FOUND`, `notFound`, `404`: the declared value that names this status.
+            named = next(
+                (
+                    v
+                    for v in how[1]
+                    if v == status
+                    or (
+                        isinstance(v, str)
+                        and "".join(c for c in v.lower() if c.isalnum()) in (words, str(status))
+                    )
+                ),
+                None,
+            )
+            if named is not None:
+                over[name] = named
     return over
 
 

@@ -169,20 +169,34 @@ def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
     optional enum). The type is the one its alternatives share, else `string` (the value is
     still validated against the alternatives)."""
 
+    def typed_schema(parameter: dict[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+        if not isinstance(schema, dict):
+            # No schema (a `content` parameter, or none at all): its text as sent.
+            return {"type": "string"}
+        target = _target(document, schema)
+        if "type" in target and not isinstance(target["type"], list):
+            if target["type"] == "array" and depth == 0:
+                items = typed_schema(parameter, target.get("items"), depth + 1)
+                if items is not target.get("items"):
+                    return {"allOf": [schema], "type": "array", "items": items}
+            return schema
+        # One kind; or the one scalar kind beside an object (Stripe's `created`: an integer, or
+        # bounds), what a plain `?created=100` is converted to, except that a deepObject
+        # (`created[gte]=100`) is assembled into an object only for that type.
+        if parameter.get("style") == "deepObject" and "object" in _member_types(document, target):
+            kind = "object"
+        else:
+            kind = _kind(document, target)
+        if "$ref" in schema:
+            return {"allOf": [schema], "type": kind}
+        return {**schema, "type": kind}
+
     def typed(parameter: Any) -> Any:
         if not isinstance(parameter, dict) or "$ref" in parameter:
             return parameter
         schema = parameter.get("schema")
-        if not isinstance(schema, dict) or "type" in schema or "$ref" in schema:
-            return parameter
-        # One kind; or the one scalar kind beside an object (Stripe's `created`: an integer, or
-        # bounds), what a plain `?created=100` is converted to, except that a deepObject
-        # (`created[gte]=100`) is assembled into an object only for that type.
-        if parameter.get("style") == "deepObject" and "object" in _member_types(document, schema):
-            kind = "object"
-        else:
-            kind = _kind(document, schema)
-        return {**parameter, "schema": {**schema, "type": kind}}
+        made = typed_schema(parameter, schema)
+        return parameter if made is schema else {**parameter, "schema": made}
 
     def items(node: Any) -> Any:
         return [typed(p) for p in node] if isinstance(node, list) else node
@@ -218,6 +232,15 @@ def _without_ref_fields(node: Any) -> Any:
     return {
         k: _without_ref_fields(v) for k, v in node.items() if not (k == "$ref" and not isinstance(v, str))
     }
+
+
+def _target(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """What a schema's `$ref` chain leads to (the schema itself when it has none)."""
+    try:
+        target = deref(document, schema)
+    except SpecError:
+        return schema
+    return target if isinstance(target, dict) else {}
 
 
 def _kind(document: dict[str, Any], schema: dict[str, Any]) -> str:

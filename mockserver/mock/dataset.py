@@ -271,6 +271,9 @@ def compact_json(value: object) -> bytes:
 _MULTIPLIER = 0x9E3779B97F4A7C15
 _INVERSE = pow(_MULTIPLIER, -1, 2**64)
 _MASK = 2**64 - 1
+# The fewest bits a short id may carry: room for 16 million records over all tenants.
+SHORT_ID_BITS = 24
+_SALT = 0x5DEECE66DA3B9F1
 
 
 class IdCodec:
@@ -294,6 +297,7 @@ class IdCodec:
         self.length = max(len(example) - len(self.prefix), 12) if example else 20
         self.suffix = ""
         self.opaque = False
+        self.bits = 64
         if not (self.integer or self.uuid):
             self._shape(schema)
 
@@ -320,14 +324,25 @@ class IdCodec:
             self.length = max(self.length, least - fixed)
         if isinstance(most, int):
             self.length = min(self.length, most - fixed)
-        # Every 64-bit number must fit in the digits the length allows.
+        # Every 64-bit number must fit in the digits the length allows; a shorter id
+        # (`^ord_[a-z0-9]{8}$`) carries a number of the bits it has room for, when they are
+        # enough to tell every record of every tenant apart.
         self.digits = math.ceil(64 / math.log2(len(self.alphabet)))
+        if 0 < self.length < self.digits:
+            bits = int(self.length * math.log2(len(self.alphabet)))
+            if bits >= SHORT_ID_BITS:
+                self.bits, self.digits = bits, self.length
         self.opaque = self.length < self.digits
 
     def encode(self, tenant: int, index: int) -> Any:
         if self.integer:
             return GENERATED_ID_BASE + index * self.tenants + tenant
-        number = ((tenant << 40 | index) * _MULTIPLIER) & _MASK
+        if self.bits < 64:
+            mask = (1 << self.bits) - 1
+            # The salt keeps the first record's id from being all zeros.
+            number = (((index * self.tenants + tenant) * _MULTIPLIER) ^ _SALT) & mask
+        else:
+            number = ((tenant << 40 | index) * _MULTIPLIER) & _MASK
         if self.uuid:
             # The 64 bits of the number around the version (4) and variant (8) digits of a
             # random UUID, so that they decode back; filler after them.
@@ -368,6 +383,10 @@ class IdCodec:
             number = sum(self.alphabet.index(c) * base**i for i, c in enumerate(tail))
         if number < 0 or number > _MASK:
             return None
+        if self.bits < 64:
+            position = ((number ^ _SALT) * _INVERSE) & ((1 << self.bits) - 1)
+            index, tenant = divmod(position, self.tenants)
+            return (tenant, index) if self.encode(tenant, index) == value else None
         position = (number * _INVERSE) & _MASK
         tenant, index = position >> 40, position & (2**40 - 1)
         return (tenant, index) if self.encode(tenant, index) == value else None

@@ -12,6 +12,7 @@ invalid data (and says so in `notes`).
 from __future__ import annotations
 
 import calendar
+import email.utils
 import json
 import math
 import random
@@ -332,6 +333,8 @@ class Compiler:
     ) -> Gen | None:
         if schema is True or schema == {}:
             schema = {}
+        if schema is False:
+            return None  # 3.1's `false`: no value (an optional property left out, no more items)
         if not isinstance(schema, dict):
             raise CannotGenerate(f"{where}: a schema must be an object")
         recipe = self.values.for_property(component, path) if path else None
@@ -362,6 +365,8 @@ class Compiler:
             schema = merged
         if _is_null(schema):
             return lambda ctx, over: None if over is MISSING else over
+        if "if" in schema and isinstance(schema["if"], dict):
+            return self._conditional(schema, where, component, path, name, stack, dense, writing)
         nullable = _nullable(schema)
         if nullable and self._lean_open is not None and _mentions_ref(schema):
             return lambda ctx, over: None if over is MISSING else over
@@ -378,6 +383,61 @@ class Compiler:
                 if over is MISSING and ctx.rand() < rate:
                     return None
                 return inner(ctx, over)
+
+        return gen
+
+    def _conditional(
+        self,
+        schema: dict[str, Any],
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        name: str | None,
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        """3.1's `if`/`then`/`else`: a value made to meet `if` and `then`, or one made to meet
+        `else` that does not meet `if` (else the first way). A value that meets `if` must meet
+        `then`, so making it meet both is the one way that cannot go wrong."""
+        base = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        condition, then, otherwise = (
+            {} if part is True else part
+            for part in (schema["if"], schema.get("then", {}), schema.get("else", {}))
+        )
+        meets = self._node(
+            self._merge_all_of({"allOf": [base, condition, then]}) if isinstance(then, dict) else False,
+            where,
+            component,
+            path,
+            name,
+            stack,
+            dense=dense,
+            writing=writing,
+        )
+        if otherwise is False:
+            return meets
+        other = self._node(
+            self._merge_all_of({"allOf": [base, otherwise]}) if isinstance(otherwise, dict) else base,
+            where,
+            component,
+            path,
+            name,
+            stack,
+            dense=dense,
+            writing=writing,
+        )
+        if meets is None or other is None:
+            return meets or other
+        check = self.validator(condition)
+
+        def gen(ctx: Ctx, over: Any) -> Any:
+            if over is not MISSING:
+                return over
+            if ctx.rand() < 0.5:
+                return meets(ctx, MISSING)
+            value = other(ctx, MISSING)
+            return meets(ctx, MISSING) if check.is_valid(value) else value
 
         return gen
 
@@ -591,6 +651,19 @@ class Compiler:
         writing: bool,
     ) -> Gen:
         required = set(schema.get("required", []))
+        dependent = {
+            str(k): [str(d) for d in v]
+            for k, v in (schema.get("dependentRequired") or {}).items()
+            if isinstance(v, list)
+        }
+        # 3.1's `dependentRequired`: what a required property depends on is required too.
+        grown = True
+        while grown:
+            grown = False
+            for trigger, needs in dependent.items():
+                if trigger in required and not set(needs) <= required:
+                    required |= set(needs)
+                    grown = True
         absent_rate = 0.0 if dense else float(self.values.sparse.get("absent", 0.1))
         declared = list((schema.get("properties") or {}).keys())
         plan: list[tuple[str, Gen, float]] = []
@@ -643,7 +716,20 @@ class Compiler:
         open_extras = schema.get("additionalProperties", True) is not False
         least = max(min_props, 1 if not declared else 0)
 
-        return _unrolled(template, steps, open_extras, extra, least, min_props)
+        made = _unrolled(template, steps, open_extras, extra, least, min_props)
+        if not dependent:
+            return made
+
+        def meeting_dependencies(ctx: Ctx, over: Any) -> Any:
+            value = made(ctx, over)
+            if over is MISSING and isinstance(value, dict):
+                # An optional property whose dependencies were left out is left out with them.
+                for trigger, needs in dependent.items():
+                    if trigger in value and not all(n in value for n in needs):
+                        del value[trigger]
+            return value
+
+        return meeting_dependencies
 
     def _property(
         self,
@@ -785,6 +871,8 @@ class Compiler:
         low = int(schema.get("minItems", 0))
         high = int(schema.get("maxItems", max(low, 3) if low <= 3 else low))
         high = max(low, min(high, low + 4))
+        if isinstance(schema.get("prefixItems"), list) or isinstance(schema.get("contains"), (dict, bool)):
+            return self._tuple(schema, items, low, high, where, component, path, stack, dense, writing)
         if items is None:
             if low:
                 return None
@@ -812,6 +900,79 @@ class Compiler:
                 if marker not in seen:
                     seen.add(marker)
                     out.append(value)
+            return out
+
+        return gen
+
+    def _tuple(
+        self,
+        schema: dict[str, Any],
+        items: Gen | None,
+        low: int,
+        high: int,
+        where: str,
+        component: str | None,
+        path: tuple[str, ...],
+        stack: tuple[str, ...],
+        dense: bool,
+        writing: bool,
+    ) -> Gen | None:
+        """3.1's `prefixItems` (the first items, each by its own schema, then `items`) and
+        `contains` (at least `minContains` items that meet it, at most `maxContains`)."""
+        prefix: list[Gen] = []
+        for i, sub in enumerate(schema.get("prefixItems") or ()):
+            made = self._node(
+                sub,
+                f"{where}/prefixItems/{i}",
+                component,
+                (*path, "[]"),
+                None,
+                stack,
+                dense=dense,
+                writing=writing,
+            )
+            if made is None:
+                break  # a prefix item no value meets: the array ends before it
+            prefix.append(made)
+        contains = schema.get("contains")
+        least = int(schema.get("minContains", 1)) if contains is not None else 0
+        most = schema.get("maxContains")
+        meeting: Gen | None = None
+        if least:
+            # An item that meets `contains` must meet `items` too.
+            both = contains if schema.get("items") in (None, True) else {"allOf": [schema["items"], contains]}
+            meeting = self._node(
+                self._merge_all_of(both) if isinstance(both, dict) and "allOf" in both else both,
+                f"{where}/contains",
+                component,
+                (*path, "[]"),
+                None,
+                stack,
+                dense=dense,
+                writing=writing,
+            )
+            if meeting is None:
+                return None
+        if len(prefix) + least > int(schema.get("maxItems", 10**9)):
+            return None
+        if len(prefix) + least < low and items is None:
+            return None
+        check = self.validator(contains) if most is not None and isinstance(contains, dict) else None
+        room = max(0, min(high, int(schema.get("maxItems", high))) - len(prefix) - least)
+        floor = max(0, low - len(prefix) - least)
+
+        def gen(ctx: Ctx, over: Any) -> Any:
+            if over is not MISSING:
+                return over
+            out = [made(ctx, MISSING) for made in prefix]
+            if meeting is not None:
+                out.extend(meeting(ctx, MISSING) for _ in range(least))
+            if items is not None:
+                count = floor + int(ctx.rand() * (max(room, floor) - floor + 1))
+                for _ in range(count):
+                    value = items(ctx, MISSING)
+                    if check is None or not check.is_valid(value) or len(out) < floor:
+                        out.append(value)
             return out
 
         return gen
@@ -1111,6 +1272,27 @@ def _format(fmt: str, kind: str, values: Values) -> Gen | None:
         return lambda ctx, over: (
             iso(TIMELINE_START + int(ctx.rand() * 86400))[11:] if over is MISSING else over
         )
+    if fmt in ("date-time-rfc-2822", "date-time-rfc1123", "rfc1123", "http-date"):
+        # HTTP's and e-mail's dates (`Wed, 01 Mar 2023 10:00:00 GMT`), as Azure documents write them.
+        return lambda ctx, over: (
+            email.utils.formatdate(TIMELINE_START + int(ctx.rand() * TIMELINE_SPAN), usegmt=True)
+            if over is MISSING
+            else over
+        )
+    if fmt in ("int64", "int32", "uint64", "int", "integer", "long", "decimal", "double", "float"):
+        # Numbers written as strings, as documents do for values past JavaScript's 2**53.
+        whole = fmt not in ("decimal", "double", "float")
+        return lambda ctx, over: (
+            (str(int(ctx.rand() * 10**9)) if whole else f"{ctx.rand() * 1000:.2f}")
+            if over is MISSING
+            else over
+        )
+    if fmt in ("unix-time", "unixtime", "timestamp"):
+        return lambda ctx, over: (
+            str(TIMELINE_START + int(ctx.rand() * TIMELINE_SPAN)) if over is MISSING else over
+        )
+    if fmt == "duration":
+        return lambda ctx, over: f"PT{1 + int(ctx.rand() * 48)}H" if over is MISSING else over
     if fmt == "uuid":
         return lambda ctx, over: _uuid(ctx.rng) if over is MISSING else over
     if fmt == "byte":

@@ -81,6 +81,15 @@ class Answer:
         return dressed
 
 
+def _form_object(parameter: Any) -> bool:
+    schema = parameter.get("schema") if isinstance(parameter, dict) else None
+    return (
+        isinstance(schema, dict)
+        and (schema.get("type") == "object" or "properties" in schema)
+        and parameter.get("style", "form") == "form"
+    )
+
+
 class Responder:
     """What the mock answers, per operation; built once per app."""
 
@@ -113,10 +122,12 @@ class Responder:
     def handler(self, operation_id: str) -> Handler:
         endpoint = self.endpoints[operation_id]
         # Connexion hands path parameters over as Starlette routed them: `{report-id}` as report_id.
+        # An object in the query's `form` style is no value Connexion can convert (it reads
+        # `?a=1&b=x` and `?obj=a,1,b,x` as deepObject only): it is validated, and not handed over.
         names = {
             sanitized(name.replace("-", "_") if location == "path" else name): name
-            for (location, name) in endpoint.parameters
-            if location in ("path", "query")
+            for (location, name), parameter in endpoint.parameters.items()
+            if location in ("path", "query") and not _form_object(parameter)
         }
         names = {k: v for k, v in names.items() if k and k.isidentifier() and not keyword.iskeyword(k)}
         kind = endpoint.kind

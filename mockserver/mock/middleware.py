@@ -129,8 +129,8 @@ _NULL = object()
 
 
 def _header_value(text: str, schema: Any) -> Any:
-    """A header's text as its schema types it (Connexion types query and path values only):
-    `Content-Length: 81` is the integer 81, `simple`-style arrays split at commas."""
+    """A header's (or cookie's) text as its schema types it (Connexion types query and path
+    values only): `Content-Length: 81` is the integer 81, `simple`-style arrays split at commas."""
     kind = schema.get("type") if isinstance(schema, dict) else None
     try:
         if kind == "integer":
@@ -142,8 +142,32 @@ def _header_value(text: str, schema: Any) -> Any:
     if kind == "boolean" and text.strip().lower() in ("true", "false"):
         return text.strip().lower() == "true"
     if kind == "array":
-        return [part.strip() for part in text.split(",")] if text.strip() else []
+        items = schema.get("items")
+        return [_header_value(part.strip(), items) for part in text.split(",")] if text.strip() else []
     return text
+
+
+def _last(value: Any) -> str:
+    """One query value as text (Connexion hands those it was not told of as lists)."""
+    return str(value[-1] if isinstance(value, list) and value else value)
+
+
+def _form_object(param: dict[str, Any], schema: dict[str, Any], query: Any, value: Any) -> Any:
+    """An object query parameter in the `form` style (OpenAPI's default for the query), which
+    Connexion reads in the `deepObject` style only: exploded, its properties are parameters of
+    their own (`?a=1&b=x`); not exploded, one list of names and values (`?obj=a,1,b,x`)."""
+    if param.get("style", "form") != "form":
+        return value
+    properties = schema.get("properties") or {}
+    if param.get("explode", True):
+        found = {k: _header_value(_last(query.get(k)), sub) for k, sub in properties.items() if k in query}
+        return found or (None if value is None else value)
+    if isinstance(value, str):
+        parts = value.split(",")
+        if len(parts) % 2:
+            return value  # refused by the schema, as the client sent it
+        return {k: _header_value(v, properties.get(k)) for k, v in zip(parts[::2], parts[1::2], strict=True)}
+    return value
 
 
 class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -154,6 +178,7 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
             ("query", request.query_params),
             ("path", request.path_params),
             ("header", request.headers),
+            ("cookie", request.cookies),
         )
         errors: list[FieldError] = []
         for location, values in sources:
@@ -162,8 +187,10 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                 # Connexion routes `{report-id}` as Starlette's `{report_id}`.
                 value = values.get(name.replace("-", "_") if location == "path" else name)
                 schema = param.get("schema", {})
-                if location == "header" and value is not None:
+                if location in ("header", "cookie") and value is not None:
                     value = _header_value(value, schema)
+                elif location == "query" and schema.get("type") == "object":
+                    value = _form_object(param, schema, values, value)
                 if value == [""]:
                     value = []  # `?ids=` is the empty array (Connexion splits it into one "")
                 if value is None:
@@ -176,7 +203,14 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     sent = request.scope.get("extensions", {}).get(RAW_QUERY)
                     raw = QueryParams((sent or request.scope.get("query_string", b"")).decode("latin-1"))
                     shown = raw.get(name, value) if location == "query" else value
-                    errors.append(field_error(location, name, str(error.validator), schema, shown))
+                    failed = schema
+                    exploded = param.get("style", "form") == "form" and param.get("explode", True)
+                    if isinstance(value, dict) and error.absolute_path and location == "query" and exploded:
+                        # A property of a form-style object (`?a=z`) is named and judged as the
+                        # parameter it is sent as.
+                        name, failed = str(error.absolute_path[0]), error.schema
+                        shown = raw.get(name, error.instance)
+                    errors.append(field_error(location, name, str(error.validator), failed, shown))
         if errors:
             raise ParameterProblem(tuple(errors))
 
