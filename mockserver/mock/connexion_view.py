@@ -10,7 +10,7 @@ one `example`, and the 3.1-only top-level members are dropped. The generators re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -222,16 +222,29 @@ def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _without_ref_fields(node: Any) -> Any:
-    """The document without properties named `$ref` (GitHub's git refs): Connexion takes any
-    `$ref` key for a reference and fails on a schema there. The generators read the original."""
+def _rewritten(node: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """`node` with `change` applied to every object in it, bottom up, copying only what changes:
+    a large document (Microsoft Graph's 47 MB) is not held twice over for a few rewritten nodes."""
     if isinstance(node, list):
-        return [_without_ref_fields(item) for item in node]
+        items = [_rewritten(item, change) for item in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     if not isinstance(node, dict):
         return node
-    return {
-        k: _without_ref_fields(v) for k, v in node.items() if not (k == "$ref" and not isinstance(v, str))
-    }
+    values = {key: _rewritten(value, change) for key, value in node.items()}
+    same = all(values[key] is value for key, value in node.items())
+    return change(node if same else values)
+
+
+def _without_ref_fields(document: dict[str, Any]) -> Any:
+    """The document without properties named `$ref` (GitHub's git refs): Connexion takes any
+    `$ref` key for a reference and fails on a schema there. The generators read the original."""
+
+    def change(node: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(node.get("$ref", ""), str):
+            return node
+        return {k: v for k, v in node.items() if k != "$ref"}
+
+    return _rewritten(document, change)
 
 
 def _target(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -329,14 +342,11 @@ def _lowercase_schemes(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "components": {**components, "securitySchemes": lowered}}
 
 
-def _bounded(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_bounded(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _bounded(value) for key, value in node.items()}
-    bounds = INTEGER_BOUNDS.get(str(out.get("format"))) if out.get("type") == "integer" else None
-    if bounds is not None:
-        out.setdefault("minimum", bounds[0])
-        out.setdefault("maximum", bounds[1])
-    return out
+def _bounded(document: Any) -> Any:
+    def change(node: dict[str, Any]) -> dict[str, Any]:
+        bounds = INTEGER_BOUNDS.get(str(node.get("format"))) if node.get("type") == "integer" else None
+        if bounds is None or ("minimum" in node and "maximum" in node):
+            return node
+        return {"minimum": bounds[0], "maximum": bounds[1], **node}
+
+    return _rewritten(document, change)
