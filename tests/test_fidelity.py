@@ -191,3 +191,71 @@ def test_openapi_3_1_keywords_are_generated_as_3_1_means_them() -> None:
         assert shape["serial"].isdigit()
     # Both ways through `if`/`then`/`else` are taken over the records.
     assert {s["unit"]["system"] for s in shapes} == {"metric", "imperial"}
+
+
+@pytest.fixture(scope="module")
+def shown() -> Iterator[TestClient]:
+    document = Path(__file__).parent / "documents" / "examples.yaml"
+    app = create_app(Settings(spec_path=document, fixtures_dir=document.parent / "no-fixtures"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_media_type_without_a_schema_answers_its_example(shown: TestClient) -> None:
+    text = shown.get("/greeting")
+    assert text.headers["content-type"].startswith("text/plain") and text.text == "hello"
+    xml = shown.get("/greeting", headers={"Accept": "text/plain;q=0.5, application/xml"})
+    assert xml.headers["content-type"].startswith("application/xml")
+    assert xml.text == "<greeting>hello</greeting>"
+    status = shown.get("/status", headers={"X-Key": "dev-key"})
+    assert status.json() == {"up": True, "version": "2.1"}
+
+
+def test_prefer_names_an_example_in_the_chosen_media_type(shown: TestClient) -> None:
+    named = shown.get("/greeting", headers={"Prefer": "example=bonjour"})
+    assert named.status_code == 200 and named.text == "bonjour"
+    unknown = shown.get("/greeting", headers={"Prefer": "example=hola"})
+    assert unknown.status_code == 422  # the operation's validation status
+    assert "its examples: hello, bonjour, example" in unknown.text
+
+
+def test_prefer_code_and_example_answer_that_response_s_example(shown: TestClient) -> None:
+    refused = shown.get("/greeting", headers={"Prefer": "code=422, example=unknownLanguage"})
+    assert refused.status_code == 422 and refused.json() == {"reason": "unknown language"}
+    created = shown.get("/greeting", headers={"Prefer": "code=201"})
+    assert created.status_code == 201 and created.text == "created"
+
+
+def test_error_bodies_are_the_declared_example_or_scalar_or_nothing(shown: TestClient) -> None:
+    unsigned = shown.get("/status")
+    assert unsigned.status_code == 401 and unsigned.json() == "unauthorized"
+    bad = shown.get("/score", params={"round": "first"})
+    assert bad.status_code == 400 and isinstance(bad.json(), (int, float))
+    # `default` declares no body: an invalid request under it is answered without one.
+    wrong = shown.get("/echo", params={"lang": "de"})
+    assert wrong.status_code == 400 and wrong.content == b"" and "content-type" not in wrong.headers
+
+
+def test_an_operation_whose_answers_are_all_errors_answers_them_as_declared(shown: TestClient) -> None:
+    assert shown.get("/maintenance", headers={"Prefer": "code=401"}).text == "default content"
+    assert shown.get("/maintenance", headers={"Prefer": "code=503"}).text == "down for maintenance"
+
+
+def test_an_example_goes_through_tenancy_as_any_answer_does(tmp_path: Path) -> None:
+    import yaml as pyyaml
+
+    from mockserver.mock.settings import Settings as Configured
+
+    document = pyyaml.safe_load((Path(__file__).parent.parent / "openapi.yaml").read_text())
+    media = document["paths"]["/orgs/{org_id}/assistants"]["get"]["responses"]["200"]["content"]
+    media["application/json"]["examples"] = {"one": {"value": []}}
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(pyyaml.safe_dump(document, sort_keys=False))
+    app = create_app(Configured(spec_path=spec))
+    with TestClient(app) as c:
+        mine = {"Authorization": "Bearer dev-token", "Prefer": "example=one"}
+        assert c.get("/orgs/org_demo/assistants", headers=mine).json() == []
+        # Not a member of Globex: the example is no way round tenancy.
+        assert c.get("/orgs/org_globex/assistants", headers=mine).status_code == 404
+        others = {**mine, "Prefer": "dynamic=false"}
+        assert c.get("/orgs/org_globex/assistants", headers=others).status_code == 404

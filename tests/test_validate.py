@@ -247,3 +247,81 @@ def test_what_the_openapi_schema_refuses_is_a_warning_with_its_pointer(tmp_path:
     result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
     assert result.exit_code == 0, result.output
     assert "x refused by the OpenAPI schema: /paths/~1things/get: " in result.output
+
+
+MORE_VENDOR = """
+openapi: 3.0.3
+info: {title: more, version: "1"}
+servers:
+  - url: "{scheme}://{host}/api/v3"
+    variables: {scheme: {default: https}, host: {default: example.com}}
+paths:
+  users:
+    get:
+      responses:
+        "200":
+          description: The users.
+          content:
+            application/json:
+              schema: {$ref: "#/paths/~1users~1%7Bid%7D/get/responses/200/content/application~1json/schema"}
+  /users/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: One user.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, kind]
+                properties:
+                  id: {type: string}
+                  kind: {type: {enum: [a, b]}}
+                  type: {type: string, example: card}
+  /users/~:
+    get:
+      responses: {"200": {description: Me., content: {application/json: {schema: {type: object}}}}}
+  /pairs/{key}/{key}:
+    get:
+      responses: {"200": {description: A pair.}}
+"""
+
+
+def test_more_of_what_vendors_ship_is_read_and_served(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+    from mockserver.mock.settings import Settings
+
+    spec = tmp_path / "more.yaml"
+    spec.write_text(MORE_VENDOR)
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    for line in (
+        "1 x paths that do not start with /, read from the root: /paths/users",
+        "1 x paths naming one parameter twice, not served: /paths/~1pairs~1{key}~1{key}",
+        "1 x types that are no JSON Schema type, ignored: "
+        "/paths/~1users~1{id}/get/responses/200/content/application~1json/schema/properties/kind/type",
+    ):
+        assert line in result.output
+    assert "properties/type/type" not in result.output  # a property named `type` is no defect
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        # Under the server URL's path, its variables at their defaults.
+        one = client.get("/api/v3/users").json()  # a reference percent-encoded, into /paths
+        assert {"id", "kind"} <= set(one)
+        # `/users` and `/users/~` both served though their made-up operation ids would be alike.
+        assert client.get("/api/v3/users/~").status_code == 200
+
+
+def test_a_relative_server_url_is_read_from_the_root(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+    from mockserver.mock.settings import Settings
+
+    spec = tmp_path / "relative.yaml"
+    spec.write_text(MORE_VENDOR.replace('"{scheme}://{host}/api/v3"', "api/v1"))
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        assert client.get("/api/v1/users").status_code == 200
+        assert client.get("/healthz").status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -82,15 +83,26 @@ def test_unknown_locale_is_a_value_error() -> None:
         compile_mock(Settings(locale="xx_YY"))
 
 
-def test_the_rstr_limit_pattern_draws_lower() -> None:
-    # generate._draw_pattern lowers rstr.xeger.STAR_PLUS_LIMIT while drawing; rstr is pinned.
+def test_rstr_s_repeat_hook_is_the_one_bounded_xeger_overrides() -> None:
+    # generate.BoundedXeger overrides rstr's private `_handle_repeat(start, end, value)`.
     from importlib import metadata
 
-    from mockserver.mock.generate import xeger_module
+    import rstr
 
     assert metadata.version("rstr") == "3.2.2"
-    assert xeger_module.STAR_PLUS_LIMIT == 100
-    assert "STAR_PLUS_LIMIT" in inspect.getsource(xeger_module.Xeger._handle_repeat)
+    hook = inspect.signature(rstr.Rstr._handle_repeat)
+    assert list(hook.parameters) == ["self", "start_range", "end_range", "value"]
+    assert "_handle_repeat(*x)" in inspect.getsource(rstr.Rstr.__init__)
+
+
+def test_open_repeats_are_short_and_counted_ones_exact() -> None:
+    from mockserver.mock.generate import BoundedXeger
+
+    maker = BoundedXeger(random.Random(1), 8)
+    pattern = r"^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}:service/svc-[0-9a-z]{17}$"
+    drawn = [maker.xeger(pattern) for _ in range(50)]
+    assert all(re.fullmatch(pattern, value) for value in drawn)
+    assert max(map(len, drawn)) <= 200  # the document's maxLength, which the draws must meet
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.model import limits, rules
-from mockserver.model.document import SpecError, load_document, resolve_refs
+from mockserver.model.document import SpecError, load_document, objects, resolve_refs
 from mockserver.model.endpoints import Endpoint, list_items
 from mockserver.model.schemas import schema_errors
 from mockserver.model.spec import Spec, load_spec
@@ -43,23 +43,15 @@ def check_spec(path: Path, warnings: list[str] | None = None, *, strict: bool = 
 
 
 def examples(document: dict[str, Any]) -> Iterator[tuple[str, Any, dict[str, Any]]]:
-    """(JSON pointer, example, schema) for every `example` in the document."""
-
-    def walk(node: Any, at: str) -> Iterator[tuple[str, Any, dict[str, Any]]]:
-        if isinstance(node, dict):
-            if "example" in node and "schema" in node:  # a parameter or media type
-                yield f"{at}/example", node["example"], resolve_refs(node["schema"], document)
-            elif "example" in node:
-                schema = {k: v for k, v in node.items() if k != "example"}
-                yield f"{at}/example", node["example"], resolve_refs(schema, document)
-            for key, value in node.items():
-                if key != "example":
-                    yield from walk(value, f"{at}/{key}")
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                yield from walk(value, f"{at}/{i}")
-
-    yield from walk(document, "")
+    """(JSON pointer, example, schema) for every `example` in the document, in document order."""
+    found = []
+    for node, at, parent in objects(document, structure=True):
+        if "example" not in node or parent in ("properties", "patternProperties"):
+            continue  # a property named `example` is no example
+        schema = node["schema"] if "schema" in node else {k: v for k, v in node.items() if k != "example"}
+        found.append((f"{at}/example", node["example"], schema))
+    for at, example, schema in sorted(found, key=lambda entry: entry[0]):
+        yield at, example, resolve_refs(schema, document)
 
 
 def check_examples(spec: Spec) -> tuple[int, list[Problem]]:

@@ -38,6 +38,7 @@ from mockserver.mock.auth import (
 from mockserver.mock.connexion_view import for_connexion, routed, trusted_document
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import Dataset, compact_json
+from mockserver.mock.examples import Example, named_values, pick, response_examples
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
 from mockserver.mock.handlers import Answer, Responder
@@ -165,7 +166,7 @@ def compile_mock(settings: Settings) -> Mock:
                 if isinstance(properties, dict):
                     echoed[op_id] = frozenset(properties)
             else:
-                media[op_id] = _media_body(compiler, endpoint)
+                media[op_id] = _success_media(compiler, endpoint)
         styles[op_id] = style_of(
             _shallow(document, endpoint.responses), _error_makers(compiler, document, endpoint, error_gens)
         )
@@ -233,7 +234,9 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     ).encode()
     try:
         with trusted_document():
-            app.add_api(routed(view), resolver=Resolver(function_resolver=mock.responder.handler))
+            app.add_api(
+                routed(view), base_path=base, resolver=Resolver(function_resolver=mock.responder.handler)
+            )
     except InvalidSpecification as exc:
         at = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise SpecError(f"{settings.spec_path.name}: {at}: {exc.message.splitlines()[0]}") from None
@@ -269,13 +272,6 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         position=MiddlewarePosition.BEFORE_SECURITY,
         operations=steerables,
         seed=settings.seed,
-    )
-    app.add_middleware(
-        SteeringMiddleware,
-        position=MiddlewarePosition.BEFORE_CONTEXT,
-        operations=steerables,
-        seed=settings.seed,
-        early=False,
     )
     app.add_middleware(
         PresentedCredentialsMiddleware,
@@ -332,10 +328,19 @@ def _paths(mock: Mock) -> dict[str, tuple[tuple[str, ...], ErrorStyle]]:
 
 
 def base_path(document: dict[str, Any]) -> str:
-    """Connexion serves the API under the path of the first server URL, as clients call it."""
+    """The API is served under the path of the first server URL, as clients call it: its
+    variables set to their defaults (`{protocol}://{hostname}/api/v3`), and a relative URL
+    (`api/v1`, legal in OpenAPI) read from the root."""
     servers = document.get("servers") or [{}]
-    first = servers[0] if isinstance(servers[0], dict) else {}
-    return urlsplit(str(first.get("url", "/"))).path.rstrip("/")
+    first = servers[0] if isinstance(servers, list) and isinstance(servers[0], dict) else {}
+    url = str(first.get("url", "/"))
+    variables = first.get("variables") if isinstance(first.get("variables"), dict) else {}
+    for name, variable in (variables or {}).items():
+        default = variable.get("default", "") if isinstance(variable, dict) else ""
+        url = url.replace("{" + str(name) + "}", str(default))
+    path = urlsplit(url).path if "://" in url or url.startswith("//") else url.split("?", 1)[0]
+    segments = [s for s in path.split("/") if s not in ("", ".")]
+    return "".join(f"/{s}" for s in segments)
 
 
 def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
@@ -386,16 +391,7 @@ def _steerables(mock: Mock, settings: Settings) -> dict[str, Steerable]:
     )
     found = {}
     for op_id, endpoint in mock.endpoints.items():
-        status, response = endpoint.success()
-        media = json_media((deref(mock.document, response) or {}).get("content"))
-        examples: dict[str, Any] = {}
-        if media is not None:
-            for name, example in ((media[1] or {}).get("examples") or {}).items():
-                example = deref(mock.document, example)
-                if isinstance(example, dict) and "value" in example:
-                    examples[str(name)] = example["value"]
-            if "example" in (media[1] or {}):
-                examples.setdefault("example", media[1]["example"])
+        status, _response = endpoint.success()
         extension = endpoint.extensions.get("x-mock-faults")
         try:
             chaos = default if extension is None else Chaos.from_extension(extension, default)
@@ -407,7 +403,6 @@ def _steerables(mock: Mock, settings: Settings) -> dict[str, Steerable]:
             label=endpoint.label,
             success=int(status) if status.isdigit() else 200,
             declared=tuple(endpoint.responses),
-            examples=examples,
             style=mock.styles[op_id],
             chaos=chaos,
             sample_parameter=query,
@@ -512,8 +507,40 @@ def _answer(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) ->
         target = deref(document, schema) if isinstance(schema, dict) else {}
         xml = target.get("xml") if isinstance(target, dict) else None
         root = str((xml or {}).get("name") or (str(ref).rsplit("/", 1)[-1] if ref else "root"))
-    headers = _headers(compiler, document, response, f"{endpoint.pointer}/responses/{status}")
-    return Answer(offered=offered, root=root, headers=headers)
+    at = f"{endpoint.pointer}/responses/{status}"
+    headers = _headers(compiler, document, response, at)
+    examples = response_examples(document, response, root)
+    # What is not made from a JSON schema per request: text, XML or a file without one.
+    bodies = tuple(
+        (media_type, _static_body(compiler, content, media_type, examples, at))
+        for media_type in offered
+        if kind_of(media_type) != "json" and not _structured(content[media_type])
+    )
+    return Answer(offered=offered, root=root, headers=headers, examples=examples, bodies=bodies)
+
+
+def _structured(media: Any) -> bool:
+    """Whether a non-JSON media type's schema describes a structure (written from the JSON
+    value generated per request, as XML or CSV), rather than text or bytes as a whole."""
+    schema = media.get("schema") if isinstance(media, dict) else None
+    return (
+        isinstance(schema, dict)
+        and bool(schema)
+        and not (
+            schema.get("type") == "string"
+            or ("type" not in schema and "$ref" not in schema and "properties" not in schema)
+        )
+    )
+
+
+def _static_body(
+    compiler: Compiler, content: dict[str, Any], media_type: str, examples: tuple[Example, ...], at: str
+) -> bytes:
+    """A text body: its example where the document shows one, else made from its schema."""
+    shown = pick(examples, None, media_type)
+    if shown is not None and shown.media_type == media_type:
+        return shown.body
+    return _media_body(compiler, content, media_type, examples, at)
 
 
 def _headers(
@@ -536,39 +563,46 @@ def _headers(
 
 
 def _canned(compiler: Compiler, document: dict[str, Any], endpoint: Endpoint) -> dict[str, Canned]:
-    """What `Prefer: code=` answers for each declared response but the success one that a
-    generic error body would misrepresent: another 2xx or a 3xx, a body that is not JSON
-    (a 503's `text/plain`), or declared headers. Made once, from the response's own schema."""
+    """What `Prefer: code=` answers for each declared response but the success one: its own
+    media type, body, headers and examples. A JSON error is an `error` one (the operation's error
+    style says what went wrong); its body is made only where a 2xx may fall under it."""
     success, _ = endpoint.success()
     out: dict[str, Canned] = {}
     for status, response in endpoint.responses.items():
         response = deref(document, response)
-        if status == success or not isinstance(response, dict):
+        # The success response is generated per request; one that is `default` (an operation
+        # declaring no 2xx) also answers the codes it covers as written.
+        if (status == success and status.startswith("2")) or not isinstance(response, dict):
             continue
         at = f"{endpoint.pointer}/responses/{status}"
         content: dict[str, Any] = response["content"] if isinstance(response.get("content"), dict) else {}
         media_type = next(iter(content), None)
-        json_error = (
-            media_type is not None and kind_of(media_type) == "json" and not status.startswith(("2", "3"))
-        )
-        if json_error or (
-            media_type is None and not response.get("headers") and not status.startswith(("2", "3"))
-        ):
-            continue
+        examples = response_examples(document, response)
+        error = media_type is not None and kind_of(media_type) == "json" and not status.startswith(("2", "3"))
         body = b""
-        if media_type is not None:
-            schema = (
-                (content[media_type] or {}).get("schema") if isinstance(content[media_type], dict) else None
-            )
-            try:
-                if schema is not None and kind_of(media_type) != "binary":
-                    body = render(compiler.compile(schema, at)(compiler.sample_ctx(), MISSING), media_type)
-                else:
-                    body = compiler.values.media_body(media_type)
-            except SpecError as exc:
-                compiler.notes.append(f"warning: {exc}; Prefer: code={status} answers an empty body")
-        out[status] = Canned(media_type, body, _headers(compiler, document, response, at))
+        if media_type is not None and not (error and status not in ("default", "2XX")):
+            body = _media_body(compiler, content, media_type, examples, at)
+        out[status] = Canned(media_type, body, _headers(compiler, document, response, at), examples, error)
     return out
+
+
+def _media_body(
+    compiler: Compiler, content: dict[str, Any], media_type: str, examples: tuple[Example, ...], at: str
+) -> bytes:
+    """A body for one declared media type: generated from its schema, else its example, else
+    the values file's body for the media type (a file, an image)."""
+    media = content.get(media_type)
+    schema = media.get("schema") if isinstance(media, dict) else None
+    try:
+        if schema is not None and kind_of(media_type) != "binary":
+            return render(compiler.compile(schema, at)(compiler.sample_ctx(), MISSING), media_type)
+    except SpecError as exc:
+        compiler.notes.append(f"warning: {exc}; answered with its example or an empty body")
+    shown = pick(examples, None, media_type)
+    if shown is not None and shown.media_type == media_type:
+        return shown.body
+    made: bytes = compiler.values.media_body(media_type)
+    return made
 
 
 def _header_text(value: Any) -> str:
@@ -585,23 +619,25 @@ def _header_text(value: Any) -> str:
 def _success_schema(document: dict[str, Any], endpoint: Endpoint) -> Any:
     _status, response = endpoint.success()
     media = json_media(response.get("content") if isinstance(response, dict) else None)
-    return None if media is None else media[1].get("schema", {})
+    if media is None:
+        return None
+    if "schema" not in (media[1] or {}):
+        # No schema: the document's example is the answer, else any JSON value.
+        shown = named_values(document, media[1])
+        return {"const": next(iter(shown.values()))} if shown else {}
+    return media[1]["schema"]
 
 
-def _media_body(compiler: Compiler, endpoint: Endpoint) -> tuple[str, bytes] | None:
-    """The success response's first media type and a body for it, when it is not JSON: text
-    generated from a string schema, else the values file's body for the media type."""
-    _status, response = endpoint.success()
+def _success_media(compiler: Compiler, endpoint: Endpoint) -> tuple[str, bytes] | None:
+    """The success response's first media type and a body for it, when it is not JSON."""
+    status, response = endpoint.success()
     content = response.get("content") if isinstance(response, dict) else None
     if not isinstance(content, dict) or not content:
         return None
-    media_type, media_object = next(iter(content.items()))
-    schema = (media_object or {}).get("schema") if isinstance(media_object, dict) else None
-    if media_type.startswith("text/") and schema is not None:
-        text = compiler.compile(schema, f"{endpoint.pointer}/responses")(compiler.sample_ctx(), MISSING)
-        if isinstance(text, str):
-            return media_type, text.encode()
-    return media_type, compiler.values.media_body(media_type)
+    media_type = str(next(iter(content)))
+    examples = response_examples(compiler.document, response)
+    at = f"{endpoint.pointer}/responses/{status}"
+    return media_type, _static_body(compiler, content, media_type, examples, at)
 
 
 def _shallow(document: dict[str, Any], responses: dict[str, Any]) -> dict[str, Any]:
@@ -647,6 +683,12 @@ def _error_makers(
         media = json_media((response or {}).get("content") if isinstance(response, dict) else None)
         if media is None or "problem" in media[0]:
             continue
+        if "schema" not in (media[1] or {}):
+            # No schema, perhaps an example: what the document shows is what an error there is.
+            shown = [e.body for e in response_examples(document, response) if e.media_type == media[0]]
+            if shown:
+                makers[status] = _shown(shown[0])
+            continue
         schema = deref(document, media[1].get("schema", {}))
         if not isinstance(schema, dict) or set(schema.get("properties") or {}) == {"detail"}:
             continue
@@ -664,13 +706,18 @@ def _error_makers(
     return makers
 
 
+def _shown(body: bytes) -> BodyMaker:
+    return lambda status, detail: body
+
+
 def _error_maker(gen: Gen, schema: dict[str, Any], compiler: Compiler) -> BodyMaker:
     plan = _error_plan(compiler, schema)
     values = compiler.values
 
     def make(status: int, detail: str) -> bytes:
         ctx = Ctx(random.Random(f"{status}/{detail}"), 0, values.draw)
-        return compact_json(gen(ctx, _error_fields(plan, status, detail) or {}))
+        # Only the fields found are set: a scalar error schema (a number) is made as it is.
+        return compact_json(gen(ctx, _error_fields(plan, status, detail) or MISSING))
 
     return make
 

@@ -17,7 +17,6 @@ import json
 import math
 import random
 import re
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -31,10 +30,6 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_forma
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, as_floats, token
 from mockserver.model.document import Defects, SpecError, deref
-
-# rstr's module (its package exports a function of the same name); rstr is pinned exactly for
-# STAR_PLUS_LIMIT, which tests/test_values.py checks.
-xeger_module: Any = sys.modules["rstr.xeger"]
 
 SAMPLES = 12
 MAX_REF_DEPTH = 2
@@ -273,12 +268,12 @@ class Compiler:
 
     def validator(self, schema: Any) -> Any:
         """A validator for `schema` whose local references resolve against the document."""
-        root = {
-            "components": self.document.get("components", {}),
-            **(schema if isinstance(schema, dict) else {}),
-        }
+        # References may point anywhere in the document, into `paths` too (a response schema
+        # reused from another operation's): both are in the validator's root, by reference.
+        around = {key: self.document[key] for key in ("components", "paths") if key in self.document}
+        root = {**around, **(schema if isinstance(schema, dict) else {})}
         if isinstance(schema, bool):
-            root = {"components": self.document.get("components", {})} if schema else {"not": {}}
+            root = around if schema else {"not": {}}
         if self.openapi31:
             return OAS31Validator(root, format_checker=_FORMATS_31)
         return OAS30Validator(root, format_checker=oas30_format_checker)
@@ -302,6 +297,10 @@ class Compiler:
                 continue  # not a schema, or an `allOf` that includes itself
             part = self._merge_all_of(part, _open)
             for key, value in part.items():
+                if key == "discriminator" and isinstance(value, dict) and value.get("mapping"):
+                    # A base's mapping to the schemas that extend it is not theirs: a subtype
+                    # made through its `allOf` is that subtype, not the choice among them all.
+                    continue
                 if key == "properties" and isinstance(value, dict):
                     # A property both members declare must satisfy both: `data: {type: object}`
                     # in a base response and `data: {required: [token]}` in the one that extends it.
@@ -1159,13 +1158,12 @@ class Compiler:
             compiled = re.compile(pattern)
         except re.error:
             return ()
-        # rstr repeats `+` and `*` up to STAR_PLUS_LIMIT (100) times, and nested repeats multiply:
-        # an ARN pattern's draws ran to thousands of characters, all refused by its maxLength,
-        # at seconds each. Short repeats first (values as real ones look), the full limit after.
-        for limit in (PATTERN_REPEATS, xeger_module.STAR_PLUS_LIMIT):
-            maker = rstr.Rstr(random.Random(f"{self.values.seed}/{pattern}"))
+        # rstr repeats `+` and `*` up to 100 times, and nested repeats multiply: an ARN
+        # pattern's draws ran to thousands of characters, all refused by its maxLength, at
+        # seconds each. Short repeats first (values as real ones look), longer ones after.
+        for repeats in (PATTERN_REPEATS, 100):
+            maker = BoundedXeger(random.Random(f"{self.values.seed}/{pattern}"), repeats)
             pool: list[str] = []
-            saved, xeger_module.STAR_PLUS_LIMIT = xeger_module.STAR_PLUS_LIMIT, limit
             try:
                 for _ in range(PATTERN_POOL * 4):
                     value = maker.xeger(pattern)
@@ -1173,13 +1171,27 @@ class Compiler:
                         pool.append(value)
                     if len(pool) >= PATTERN_POOL:
                         break
-            except Exception:  # rstr raises plain errors for constructs it does not know, and
-                continue  # for a repeat `{32}` beyond the limit: the full limit is tried next
-            finally:
-                xeger_module.STAR_PLUS_LIMIT = saved
+            except Exception:  # rstr raises plain errors for constructs it does not know
+                return ()
             if pool:
                 return tuple(pool)
         return ()
+
+
+class BoundedXeger(rstr.Rstr):
+    """rstr's drawing from a regular expression, with open repeats (`+`, `*`, `{2,}`, `{0,62}`)
+    drawn at most `repeats` past their least, and counted ones (`{17}`) as counted: rstr's own
+    limit caps both, and refuses `{17}` under a limit of 8. `_handle_repeat` is rstr's private
+    hook: rstr is pinned exactly, and tests/test_values.py fails when it changes."""
+
+    def __init__(self, rng: random.Random, repeats: int) -> None:
+        super().__init__(rng)
+        self.repeats = repeats
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        end_range = min(end_range, start_range + self.repeats)
+        times = self._random.randint(start_range, end_range)
+        return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
 
 def _mentions_ref(schema: Any) -> bool:
@@ -1364,9 +1376,17 @@ def _number(kind: str, schema: dict[str, Any]) -> Gen:
             return lambda ctx, over: (
                 int((first + int(ctx.rand() * count)) * step) if over is MISSING else over
             )
-        return lambda ctx, over: (
-            round((first + int(ctx.rand() * count)) * step, 10) if over is MISSING else over
+        # Multiples of a fraction (0.01) as a validator judges them: `value / step` must come out
+        # whole in floating point, which 0.07 / 0.01 does not. Those that do, spread over the range.
+        spread = (
+            [first + (count - 1) * i // 199 for i in range(200)] if count > 200 else range(first, last + 1)
         )
+        fit = tuple(
+            dict.fromkeys(v for v in (round(k * step, 10) for k in spread) if float(v / step).is_integer())
+        )
+        if not fit:
+            return lambda ctx, over: round(first * step, 10) if over is MISSING else over
+        return _pooled(fit)
     if integer:
         a, b = math.ceil(lo), math.floor(hi)
         return lambda ctx, over: a + int(ctx.rand() * (b - a + 1)) if over is MISSING else over

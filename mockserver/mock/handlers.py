@@ -25,10 +25,12 @@ from starlette.responses import Response
 
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import AT, Collection, Dataset, compact_json, record_rng, stem_key
+from mockserver.mock.examples import Example
 from mockserver.mock.identities import Caller
 from mockserver.mock.middleware import NotAcceptableProblem, NotFoundProblem
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, negotiate, render
+from mockserver.mock.steering import preferences, preferred_example
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint, Listing
 from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
@@ -48,6 +50,10 @@ class Answer:
     offered: tuple[str, ...] = ()
     root: str = "root"
     headers: tuple[tuple[str, str], ...] = ()
+    # The success response's examples, and the bodies of its media types that are not made
+    # from a JSON schema (text, XML without a schema, files): each answered when chosen.
+    examples: tuple[Example, ...] = ()
+    bodies: tuple[tuple[str, bytes], ...] = ()
 
     def chosen(self, accept: str | None) -> str | None:
         """The media type to answer in; a 406 when the client accepts none of those offered."""
@@ -134,11 +140,25 @@ class Responder:
 
         answer = self.answers.get(operation_id, Answer())
 
+        bodies = dict(answer.bodies)
+        success = _status(endpoint.success()[0])
+
         async def handle(**kwargs: Any) -> Response:
             chosen = answer.chosen(current_request.headers.get("accept"))
             params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
             info = kwargs.get("token_info") or {}
             caller = info.get("caller") if isinstance(info, dict) else None
+            asked = current_request.headers.getlist("prefer")
+            if asked:
+                # An example is the caller's as any answer is: after authentication and tenancy.
+                example = preferred_example(answer.examples, preferences(asked), chosen, endpoint.label)
+                if example is not None:
+                    self.admit(endpoint, caller, params)
+                    response = Response(example.body, status_code=success, media_type=example.media_type)
+                    return answer.dressed(response, example.media_type)
+            if chosen in bodies and kind not in ("list", "item"):
+                response = Response(bodies[chosen], status_code=success, media_type=chosen)
+                return answer.dressed(response, chosen)
             if kind == "list":
                 response = self.list(endpoint, params, caller)
             elif kind == "item":
@@ -165,6 +185,15 @@ class Responder:
         except KeyError:
             key = None
         return key is not None, key
+
+    def admit(self, endpoint: Endpoint, caller: Caller | None, params: dict[str, Any]) -> None:
+        """The tenancy check of a list or of its item operations, alone (for an example)."""
+        listing = self.endpoints.get(str(endpoint.item_of)) if endpoint.item_of else endpoint
+        if listing is None or listing.listing is None:
+            return
+        found, tenant = self._tenant(listing, caller, {**dict(listing.defaults), **params})
+        if not found or self.dataset.collection(listing.operation_id, tenant) is None:
+            raise NotFoundProblem("Organization was not found.")
 
     def list(self, endpoint: Endpoint, raw: dict[str, Any], caller: Caller | None) -> Response:
         listing = endpoint.listing

@@ -486,7 +486,9 @@ class RoutingErrorsMiddleware:
                     for k, v in start["headers"]
                     if k.lower() not in (b"content-type", b"content-length")
                 ]
-                kept += [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+                if media_type is not None:
+                    kept.append((b"content-type", media_type.encode()))
+                kept.append((b"content-length", str(len(body)).encode()))
                 await send({**start, "headers": kept})
                 message = {"type": "http.response.body", "body": body}
             await send(message)

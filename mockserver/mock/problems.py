@@ -41,6 +41,10 @@ class ErrorStyle:
     # Per declared status ("404", "4XX", "default"): bodies generated from the declared schema,
     # for operations whose errors are neither FastAPI's nor RFC 7807.
     declared: dict[str, BodyMaker] = field(default_factory=dict)
+    # The declared statuses ("401", "4XX", "default"), and those whose response declares no
+    # body: an error they cover is answered without one, as the document says.
+    statuses: frozenset[str] = frozenset()
+    bodiless: frozenset[str] = frozenset()
 
     @property
     def is_problem(self) -> bool:
@@ -50,6 +54,11 @@ class ErrorStyle:
     def is_fastapi(self) -> bool:
         """FastAPI's `{"detail": ...}` bodies: the service is taken to behave as FastAPI does."""
         return self.media_type == JSON_MEDIA and not self.declared
+
+    def covers(self, status: int) -> str | None:
+        """The declared response key `status` falls under, among those this style knows."""
+        code = str(status)
+        return next((k for k in (code, f"{code[0]}XX", "default") if k in self.statuses), None)
 
     def maker(self, status: int) -> BodyMaker | None:
         code = str(status)
@@ -70,6 +79,13 @@ def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = 
     """
     validation_status = 422 if "422" in responses else 400
     media = None
+    bodiless = frozenset(
+        status
+        for status, response in responses.items()
+        if (status.startswith(("4", "5")) or status == "default")
+        and isinstance(response, dict)
+        and not response.get("content")
+    )
     for status, response in responses.items():
         if not (status.startswith("4") or status == "default") or not isinstance(response, dict):
             continue
@@ -82,8 +98,9 @@ def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = 
             # RFC 7807-like object with a `detail` string among its fields is generated.
             media = JSON_MEDIA if set(properties) == {"detail"} else "schema"
     if media == "schema" and declared:
-        return ErrorStyle(JSON_MEDIA, validation_status, declared)
-    return ErrorStyle(media if media in (PROBLEM_JSON, JSON_MEDIA) else PROBLEM_JSON, validation_status)
+        return ErrorStyle(JSON_MEDIA, validation_status, declared, frozenset(responses), bodiless)
+    shape = media if media in (PROBLEM_JSON, JSON_MEDIA) else PROBLEM_JSON
+    return ErrorStyle(shape, validation_status, statuses=frozenset(responses), bodiless=bodiless)
 
 
 DEFAULT_STYLE = ErrorStyle(PROBLEM_JSON, 400)
@@ -128,8 +145,10 @@ def _dumps(body: Any) -> bytes:
 
 def error_body(
     style: ErrorStyle, status: int, detail: str, errors: tuple[FieldError, ...] = ()
-) -> tuple[bytes, str]:
-    """The body and media type of an error response."""
+) -> tuple[bytes, str | None]:
+    """The body and media type of an error response (none where its declared response has none)."""
+    if style.covers(status) in style.bodiless:
+        return b"", None
     maker = style.maker(status)
     if maker is not None:
         return maker(status, detail), JSON_MEDIA

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 import re
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.mock.examples import Example, names, pick
 from mockserver.mock.middleware import ParameterProblem
 from mockserver.mock.problems import ErrorStyle, FieldError, describe, error_body, field_error, phrase
 
@@ -37,11 +36,15 @@ class SteeringError(ValueError):
 
 @dataclass(frozen=True)
 class Canned:
-    """A declared response answered as the document writes it: its media type, body, headers."""
+    """A declared response answered as the document writes it: its media type, body, headers,
+    and its examples. An `error` one (a JSON error body) is answered in the operation's error
+    style when asked for as an error, and as written when a 2xx falls under it (`default`)."""
 
     media_type: str | None
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    examples: tuple[Example, ...] = ()
+    error: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,14 @@ def parse_prefer(values: list[str]) -> Prefer:
         delay_ms=delay_ms,
         fault=fault,
     )
+
+
+def preferences(values: list[str]) -> Prefer:
+    """`parse_prefer`, a header it cannot read answered as an invalid request."""
+    try:
+        return parse_prefer(values)
+    except SteeringError as exc:
+        raise _prefer_problem(str(exc)) from None
 
 
 def duration_ms(text: str) -> float:
@@ -186,7 +197,6 @@ class Steerable:
     label: str
     success: int
     declared: tuple[str, ...]
-    examples: dict[str, Any]
     style: ErrorStyle
     chaos: Chaos
     # A parameter to name in a realistic validation error (`Prefer: code=422`).
@@ -205,11 +215,10 @@ class SteeringMiddleware:
     pagination, unless an example is asked for).
     """
 
-    def __init__(self, app: ASGIApp, operations: dict[str, Steerable], seed: int, early: bool = True) -> None:
+    def __init__(self, app: ASGIApp, operations: dict[str, Steerable], seed: int) -> None:
         self.app = app
         self.operations = operations
         self.seed = seed
-        self.early = early
         # How many times each request (by digest) was seen; bounded in entries and bytes.
         self._seen: dict[bytes, int] = {}
         self._lock = threading.Lock()
@@ -222,23 +231,10 @@ class SteeringMiddleware:
             return
         # ASGI header names are lower-case; most requests prefer nothing and fault nothing.
         asked = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
-        if not asked and not (self.early and operation.chaos.active):
+        if not asked and not operation.chaos.active:
             await self.app(scope, receive, send)
             return
-        try:
-            prefer = parse_prefer(asked)
-        except SteeringError as exc:
-            raise _prefer_problem(str(exc)) from None
-        if not self.early:
-            example = _example(operation, prefer)
-            if example is _NONE:
-                await self.app(scope, receive, send)
-                return
-            body = json.dumps(example, ensure_ascii=False, separators=(",", ":")).encode()
-            await Response(body, status_code=operation.success, media_type="application/json")(
-                scope, receive, send
-            )
-            return
+        prefer = preferences(asked)
         delay, fault = 0.0, prefer.fault
         if operation.chaos.active:
             delay, drawn = operation.chaos.draw(self.seed, self._request(scope), self._occurrence(scope))
@@ -251,13 +247,15 @@ class SteeringMiddleware:
             await self._fault(operation, fault, scope, receive, send)
             return
         if prefer.code is not None and not 200 <= prefer.code < 300:
-            await self._declared(operation, prefer.code, scope, receive, send)
+            await self._declared(operation, prefer.code, scope, receive, send, example=prefer.example)
             return
         if prefer.code is not None and prefer.code != operation.success:
             canned = _canned(operation, prefer.code)
             if canned is None:
                 raise _prefer_problem(_undeclared(operation, f"code={prefer.code}"))
-            await _send_canned(canned, prefer.code, scope, receive, send)
+            await _send_canned(
+                _with_example(canned, prefer.example, operation), prefer.code, scope, receive, send
+            )
             return
         await self.app(scope, receive, send)
 
@@ -298,14 +296,15 @@ class SteeringMiddleware:
         receive: Receive,
         send: Send,
         injected: bool = False,
+        example: str | None = None,
     ) -> None:
         known = any(key in operation.declared for key in (str(code), f"{str(code)[0]}XX", "default"))
         # Any server may fail: a 5xx is obeyed whether the document declares it or not.
         if not known and not injected and code < 500:
             raise _prefer_problem(_undeclared(operation, f"code={code}"))
         canned = _canned(operation, code)
-        if canned is not None:
-            await _send_canned(canned, code, scope, receive, send)
+        if canned is not None and (example is not None or not canned.error):
+            await _send_canned(_with_example(canned, example, operation), code, scope, receive, send)
             return
         errors: tuple[FieldError, ...] = ()
         detail = f"{phrase(code)} (asked for with Prefer)" if not injected else "Injected fault"
@@ -324,9 +323,6 @@ class SteeringMiddleware:
         await Response(body, status_code=code, headers=headers, media_type=media_type)(scope, receive, send)
 
 
-_NONE = object()
-
-
 def _canned(operation: Steerable, code: int) -> Canned | None:
     """The declared response `code` falls under, where it is answered as written (not as an error)."""
     for key in (str(code), f"{str(code)[0]}XX", "default"):
@@ -341,17 +337,36 @@ async def _send_canned(canned: Canned, code: int, scope: Scope, receive: Receive
     await response(scope, receive, send)
 
 
-def _example(operation: Steerable, prefer: Prefer) -> Any:
+def _with_example(canned: Canned, name: str | None, operation: Steerable) -> Canned:
+    """The declared response, with the example `Prefer: example=` names as its body."""
+    if name is None:
+        return canned
+    chosen = pick(canned.examples, name, canned.media_type)
+    if chosen is None:
+        raise _prefer_problem(_not_an_example(name, operation.label, canned.examples))
+    return replace(canned, media_type=chosen.media_type, body=chosen.body)
+
+
+def preferred_example(
+    examples: tuple[Example, ...], prefer: Prefer, media_type: str | None, label: str
+) -> Example | None:
+    """The success example a request asks for (`example=NAME`; any with `dynamic=false`), in
+    the media type its Accept chose where there is one; None to answer as usual."""
+    if prefer.code is not None and prefer.example is not None:
+        return None  # the early steering answered that one (or `code=` names the success)
     if prefer.example is not None:
-        if prefer.example not in operation.examples:
-            raise _prefer_problem(
-                f"Prefer: example={prefer.example} is not an example of {operation.label}; "
-                f"its examples: {', '.join(operation.examples) or 'none'}"
-            )
-        return operation.examples[prefer.example]
-    if prefer.dynamic is False and operation.examples:
-        return next(iter(operation.examples.values()))
-    return _NONE
+        chosen = pick(examples, prefer.example, media_type)
+        if chosen is None:
+            raise _prefer_problem(_not_an_example(prefer.example, label, examples))
+        return chosen
+    if prefer.dynamic is False:
+        return pick(examples, None, media_type)
+    return None
+
+
+def _not_an_example(name: str, label: str, examples: tuple[Example, ...]) -> str:
+    known = ", ".join(names(examples)) or "none"
+    return f"Prefer: example={name} is not an example of {label}; its examples: {known}"
 
 
 def _undeclared(operation: Steerable, asked: str) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -107,9 +108,14 @@ class Defects:
         return out
 
 
-def objects(document: JSON) -> Iterator[tuple[dict[str, JSON], str, str | None]]:
+# Keys whose values are data, not the document's structure: an example may hold any `type`.
+DATA_KEYS = frozenset({"example", "default", "enum", "const", "value"})
+
+
+def objects(document: JSON, *, structure: bool = False) -> Iterator[tuple[dict[str, JSON], str, str | None]]:
     """Every object in `document` with its JSON pointer and the key it sits under; its children
-    are visited after the caller has seen (and perhaps mended) it."""
+    are visited after the caller has seen (and perhaps mended) it. With `structure`, examples,
+    defaults, enums and extensions are not entered: what they hold is data."""
     stack: list[tuple[Any, str, str | None]] = [(document, "", None)]
     while stack:
         node, at, parent = stack.pop()
@@ -118,7 +124,15 @@ def objects(document: JSON) -> Iterator[tuple[dict[str, JSON], str, str | None]]
         elif isinstance(node, dict):
             yield node, at, parent
             stack.extend(
-                (v, f"{at}/{_escape(k)}", str(k)) for k, v in node.items() if isinstance(v, (dict, list))
+                (v, f"{at}/{_escape(k)}", str(k))
+                for k, v in node.items()
+                if isinstance(v, (dict, list))
+                and not (
+                    structure
+                    and (
+                        k in DATA_KEYS or str(k).startswith("x-") or (k == "examples" and isinstance(v, list))
+                    )
+                )
             )
 
 
@@ -141,6 +155,17 @@ def check_references(document: dict[str, JSON], name: str) -> None:
         seen.add(ref)
 
 
+# Keys whose values map names to schemas: a schema there may be named `type` or `pattern`.
+_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "definitions", "$defs", "schemas"})
+_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
+
+
+def _is_type(kind: Any) -> bool:
+    if isinstance(kind, list):
+        return bool(kind) and all(isinstance(k, str) and k in _TYPES for k in kind)
+    return isinstance(kind, str) and kind in _TYPES
+
+
 def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
     """Mend, in place, what vendors commonly ship and every reader takes in stride."""
     info = document.get("info")
@@ -151,6 +176,14 @@ def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
         if not isinstance(info.get(key), str):
             info[key] = str(info[key]) if isinstance(info.get(key), (int, float)) else value
             defects.add(f"no info {key}, one made up", f"/info/{key}")
+    for route in list(document["paths"]):
+        if isinstance(route, str) and not route.startswith("/"):
+            document["paths"]["/" + route] = document["paths"].pop(route)
+            defects.add("paths that do not start with /, read from the root", f"/paths/{_escape(route)}")
+        names = re.findall(r"\{([^}/]*)\}", str(route))
+        if len(set(names)) < len(names):
+            del document["paths"][route]
+            defects.add("paths naming one parameter twice, not served", f"/paths/{_escape(route)}")
     for route, item in list(document["paths"].items()):
         if not isinstance(item, dict):
             continue
@@ -162,7 +195,7 @@ def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
                 defects.add(
                     "operations that declare no response, not served", f"/paths/{_escape(route)}/{method}"
                 )
-    for node, at, parent in objects(document):
+    for node, at, parent in objects(document, structure=True):
         if parent == "responses":
             for code in [k for k in node if not isinstance(k, str)]:
                 node[str(code)] = node.pop(code)
@@ -171,6 +204,19 @@ def repair(document: dict[str, JSON], title: str, defects: Defects) -> None:
                 if isinstance(response, dict) and "$ref" not in response and "description" not in response:
                     response["description"] = ""
                     defects.add("responses without a description", f"{at}/{_escape(code)}")
+        if parent == "content" and any("/" in str(k) for k in node):
+            for media_type in [k for k, v in node.items() if not isinstance(v, dict)]:
+                del node[media_type]
+                defects.add("media types that are not objects, ignored", f"{at}/{_escape(media_type)}")
+        kind = node.get("type")
+        if (
+            "type" in node
+            and parent not in _NAMED_SCHEMAS
+            and not _is_type(kind)
+            and not at.startswith("/components/securitySchemes/")
+        ):
+            del node["type"]
+            defects.add("types that are no JSON Schema type, ignored", f"{at}/type", str(kind)[:40])
         pattern = node.get("pattern")
         if isinstance(pattern, str) and parent != "properties":
             readable = python_pattern(pattern)
@@ -278,7 +324,8 @@ def ref_target(document: dict[str, JSON], ref: str) -> JSON:
     if not ref.startswith("#"):
         raise SpecError(f"{ref}: only local references (#/...) are supported")
     node: Any = document
-    for part in ref.removeprefix("#").split("/")[1:]:
+    # A reference is a URI: its fragment is percent-encoded (`~1%7Bid%7D` for `/{id}`).
+    for part in unquote(ref.removeprefix("#")).split("/")[1:]:
         part = part.replace("~1", "/").replace("~0", "~")
         try:
             node = node[int(part)] if isinstance(node, list) else node[part]

@@ -380,6 +380,10 @@ def endpoints(document: dict[str, JSON]) -> dict[str, Endpoint]:
                 parameters[(param["in"], param["name"])] = param
             body = deref(document, op["requestBody"]) if "requestBody" in op else None
             op_id = str(op.get("operationId") or operation_id(method, path))
+            if op_id in found:
+                # Two operations of one id (`/users` and `/users/~` made up alike, or a
+                # document's own duplicate): the later one is numbered, so both are served.
+                op_id = next(f"{op_id}_{n}" for n in range(2, len(found) + 3) if f"{op_id}_{n}" not in found)
             query = {name: p for (location, name), p in parameters.items() if location == "query"}
             listing = _listing(document, op, parameters, where, path) if method == "get" else None
             security = tuple(op.get("security", default_security) or [])
