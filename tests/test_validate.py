@@ -325,3 +325,50 @@ def test_a_relative_server_url_is_read_from_the_root(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
         assert client.get("/api/v1/users").status_code == 200
         assert client.get("/healthz").status_code == 200
+
+
+STILL_MORE_VENDOR = """
+openapi: 3.0.3
+info: {title: still more, version: "1"}
+servers: [{url: "https://example.com/api-v2/%3Fsource=web"}]
+paths:
+  /films:
+    get:
+      x-policies: {$ref: "#/components/x-policies/list"}
+      responses:
+        "200":
+          description: Films, gzipped by the real server's proxy.
+          headers:
+            Content-Encoding: {schema: {type: string, enum: [gzip]}}
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [released]
+                properties:
+                  released: {type: string, format: date-time, minLength: 25, maxLength: 25}
+              examples:
+                one: {value: {$ref: "#/components/examples/film/value"}}
+components:
+  x-policies:
+    list: [read, cache]
+  examples:
+    film: {value: {released: "2023-01-01T00:00:00+00:00"}}
+"""
+
+
+def test_references_to_values_and_framing_headers_are_read_as_meant(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+    from mockserver.mock.settings import Settings
+
+    spec = tmp_path / "still.yaml"
+    spec.write_text(STILL_MORE_VENDOR)
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        films = client.get("/api-v2/films")  # the encoded `?` starts no path of its own
+        assert films.status_code == 200
+        assert "content-encoding" not in films.headers  # the body is not gzipped
+        assert len(films.json()["released"]) == 25  # 2023-...+00:00, as the length asks
+        example = client.get("/api-v2/films", headers={"Prefer": "example=one"})
+        assert example.json() == {"released": "2023-01-01T00:00:00+00:00"}

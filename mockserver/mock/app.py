@@ -6,6 +6,7 @@ import base64
 import gc
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,6 +340,8 @@ def base_path(document: dict[str, Any]) -> str:
         default = variable.get("default", "") if isinstance(variable, dict) else ""
         url = url.replace("{" + str(name) + "}", str(default))
     path = urlsplit(url).path if "://" in url or url.startswith("//") else url.split("?", 1)[0]
+    # An encoded `?` or `#` (`/api-v2/%3Fsource=...`) starts what was meant as a query.
+    path = re.split(r"%3[fF]|%23", path)[0]
     segments = [s for s in path.split("/") if s not in ("", ".")]
     return "".join(f"/{s}" for s in segments)
 
@@ -543,6 +546,13 @@ def _static_body(
     return _media_body(compiler, content, media_type, examples, at)
 
 
+# Headers that say how the body is framed or encoded: the mock's own, never a generated value
+# (a declared `Content-Encoding: gzip` over a plain body breaks every client).
+FRAMING = frozenset(
+    {"content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
+)
+
+
 def _headers(
     compiler: Compiler, document: dict[str, Any], response: Any, at: str
 ) -> tuple[tuple[str, str], ...]:
@@ -550,7 +560,7 @@ def _headers(
     declared = response.get("headers") if isinstance(response, dict) else None
     for name, header in (declared or {}).items() if isinstance(declared, dict) else ():
         header = deref(document, header)
-        if str(name).lower() in ("content-type", "content-length") or not isinstance(header, dict):
+        if str(name).lower() in FRAMING or not isinstance(header, dict):
             continue
         schema = header.get("schema", {"type": "string"})
         try:

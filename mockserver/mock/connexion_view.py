@@ -222,7 +222,7 @@ def _typed_parameters(document: dict[str, Any]) -> dict[str, Any]:
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _rewritten(node: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+def _rewritten(node: Any, change: Callable[[dict[str, Any]], Any]) -> Any:
     """`node` with `change` applied to every object in it, bottom up, copying only what changes:
     a large document (Microsoft Graph's 47 MB) is not held twice over for a few rewritten nodes."""
     if isinstance(node, list):
@@ -237,12 +237,22 @@ def _rewritten(node: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) ->
 
 def _without_ref_fields(document: dict[str, Any]) -> Any:
     """The document without properties named `$ref` (GitHub's git refs): Connexion takes any
-    `$ref` key for a reference and fails on a schema there. The generators read the original."""
+    `$ref` key for a reference and fails on a schema there. A reference to a value that is no
+    object (an example's list, an extension's text) is that value: Connexion merges what a
+    reference points at into the object that holds it. The generators read the original."""
 
-    def change(node: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(node.get("$ref", ""), str):
-            return node
-        return {k: v for k, v in node.items() if k != "$ref"}
+    def change(node: dict[str, Any]) -> Any:
+        ref = node.get("$ref", "")
+        if not isinstance(ref, str):
+            return {k: v for k, v in node.items() if k != "$ref"}
+        if ref.startswith("#/"):
+            try:
+                target = deref(document, node)
+            except SpecError:
+                return node
+            if not isinstance(target, dict):
+                return target
+        return node
 
     return _rewritten(document, change)
 

@@ -44,7 +44,13 @@ def named_values(document: dict[str, Any], media: Any) -> dict[str, Any]:
         except SpecError:
             continue
         if isinstance(example, dict) and "value" in example:
-            named[str(name)] = example["value"]
+            value = example["value"]
+            if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+                try:  # a value written once and referred to (`$ref` to a schema's example)
+                    value = deref(document, value)
+                except SpecError:
+                    continue
+            named[str(name)] = value
     if "example" in media:
         named.setdefault("example", media["example"])
     if not named:

@@ -1116,6 +1116,16 @@ class Compiler:
             made = _format(fmt, kind, self.values)
             if made is not None:
                 yield f"format {fmt}", made
+            if fmt == "date-time":
+                # Written with a numeric offset (`+00:00`, 25 characters) where a length asks it.
+                yield (
+                    "format date-time with an offset",
+                    lambda ctx, over: (
+                        iso(TIMELINE_START + int(ctx.rand() * TIMELINE_SPAN))[:-1] + "+00:00"
+                        if over is MISSING
+                        else over
+                    ),
+                )
             if fmt == "time":
                 # RFC 3339's full-time (3.1) carries an offset; the draft-3 `time` that 3.0's
                 # checker applies has none: the one that passes is kept.
