@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -16,12 +15,11 @@ from starlette.testclient import TestClient
 
 from mockserver.cli import main
 from mockserver.contract.runner import run
-from mockserver.mock.app import create_app
+from mockserver.mock.app import base_path, create_app, dev_credentials
 from mockserver.mock.settings import Settings
+from tests import public_corpus
 from tests.conftest import DEV, REPO, run_options
 
-CORPUS = REPO / "tests" / "corpus"
-DOCUMENTS = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json"))
 # Checks whose failure would be the mock's fault whatever the document declares. Undeclared
 # statuses (a 401 the document forgot, a 400 where it declares no error) are the document's, and
 # so is accepting what a form or XML body cannot say wrongly (README, "Use it with your own spec").
@@ -46,39 +44,35 @@ def mocks_fault(finding: Any) -> bool:
 
 
 def corpus_app(name: str) -> Any:
-    spec = CORPUS / name
-    return create_app(Settings(spec_path=spec, fixtures_dir=spec.parent / "fixtures"))
+    spec = public_corpus.path(name)
+    return create_app(Settings(spec_path=spec, fixtures_dir=spec.parent / ".no-fixtures"))
 
 
-def dev_credentials(name: str) -> tuple[tuple[str, str], ...]:
-    document = yaml.safe_load((CORPUS / name).read_text())
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for scheme in schemes.values():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            return ((scheme["name"], "dev-key"),)
-        if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
-            return (("Authorization", "Basic " + base64.b64encode(b"dev:dev").decode()),)
-    return ()
+def corpus_document(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(public_corpus.path(name).read_text())
+    return document
 
 
-@pytest.mark.parametrize("name", DOCUMENTS)
+@pytest.mark.parametrize("name", public_corpus.CURATED)
 def test_every_corpus_document_is_served(name: str) -> None:
-    document = yaml.safe_load((CORPUS / name).read_text())
-    base = urlsplit(str((document.get("servers") or [{}])[0].get("url", "/"))).path.rstrip("/")
+    public_corpus.require()
+    base = base_path(corpus_document(name))
     with TestClient(corpus_app(name)) as client:
         assert client.get(f"{base}/openapi.json").status_code == 200
         assert client.get("/healthz").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("name", DOCUMENTS)
+@pytest.mark.parametrize("name", public_corpus.CURATED)
 def test_schemathesis_finds_nothing_that_is_the_mocks_fault(name: str) -> None:
-    credentials = dev_credentials(name)
+    public_corpus.require()
+    # The dev token where a scheme takes one, else the API key in its header, else basic.
+    credentials = dev_credentials(corpus_document(name))
     outcome = run(
         run_options(
             app=corpus_app(name),
-            spec_path=CORPUS / name,
-            headers=credentials,
-            token=None if credentials else "dev-token",
+            spec_path=public_corpus.path(name),
+            headers=credentials.get("headers", ()),
+            token=credentials.get("token"),
             max_examples=5,
             # The mock keeps no writes yet, as `mockserver contract` knows: no stateful phase.
             phases=("examples", "coverage", "fuzzing"),

@@ -95,20 +95,20 @@ def test_an_invalid_body_gets_the_declared_422(client: TestClient) -> None:
 
 
 def test_swagger_ui_has_somewhere_to_paste_the_dev_token_for_an_oauth2_document() -> None:
-    petstore = Path(__file__).parent / "corpus" / "swagger-petstore-3.0.yaml"
-    app = create_app(Settings(spec_path=petstore, fixtures_dir=petstore.parent / "no-fixtures"))
+    oauth2 = Path(__file__).parent / "documents" / "oauth2.yaml"
+    app = create_app(Settings(spec_path=oauth2, fixtures_dir=oauth2.parent / "no-fixtures"))
     with TestClient(app) as c:
-        published = c.get("/api/v3/openapi.json").json()
+        published = c.get("/shelter/v2/openapi.json").json()
         scheme = published["components"]["securitySchemes"]["mockDevToken"]
         assert (
             scheme["type"] == "http" and scheme["scheme"] == "bearer" and "dev-token" in scheme["description"]
         )
-        security = published["paths"]["/pet/findByStatus"]["get"]["security"]
-        assert {"mockDevToken": []} in security and any("petstore_auth" in r for r in security)
+        security = published["paths"]["/animals/byStatus"]["get"]["security"]
+        assert {"mockDevToken": []} in security and any("shelter_oauth" in r for r in security)
         # What is pasted there is what the mock takes for the OAuth2 scheme.
         found = c.get(
-            "/api/v3/pet/findByStatus",
-            params={"status": "available"},
+            "/shelter/v2/animals/byStatus",
+            params={"status": "in_care"},
             headers={"Authorization": "Bearer dev-token"},
         )
         assert found.status_code == 200

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from mockserver.cli import main
+from tests import public_corpus
 from tests.conftest import REPO
 
 DRIFT = REPO / "fixtures" / "drift" / "assistants-page-example.json"
@@ -140,10 +141,11 @@ def test_an_operation_is_named_by_its_label_too(tmp_path: Path) -> None:
 
 
 def test_any_document_validates_without_a_traceback() -> None:
-    spec = REPO / "tests" / "corpus" / "twilio-conversations-v1-3.0.yaml"
+    public_corpus.require()
+    spec = public_corpus.path("twilio.com/twilio_conversations_v1.json")
     result = CliRunner().invoke(main, ["validate", "--spec", str(spec)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "twilio-conversations-v1-3.0.yaml: valid OpenAPI 3.0.1" in result.output
+    assert "twilio_conversations_v1.json: valid OpenAPI 3.0.1" in result.output
 
 
 def test_a_default_its_schema_refuses_is_a_warning_with_its_pointer(tmp_path: Path) -> None:
