@@ -7,6 +7,7 @@ stderr says why, never a traceback.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -29,6 +30,7 @@ from mockserver.mock.fixtures import (  # noqa: E402
     FixtureError,
     FixtureUnreadable,
 )
+from mockserver.mock.generate import CannotGenerate  # noqa: E402
 from mockserver.mock.protocol import (  # noqa: E402
     REQUEST_TIMEOUT_S,
     TIMEOUT_VARIABLE,
@@ -83,6 +85,17 @@ def _parsed(parse: Any) -> Any:
             raise click.BadParameter(str(exc)) from None
 
     return callback
+
+
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def byte_count(text: str) -> int:
+    """`10MB`, `512KB` or `1048576` as a number of bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?B?)\s*", text.upper())
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (e.g. 10MB, 512KB, 1048576)")
+    return int(match[1]) * _UNITS[match[2]]
 
 
 SPEC_OPTION = click.option(
@@ -213,6 +226,13 @@ def main() -> None:
     help="Requests kept at /__mockserver/requests for tests to inspect; 0 turns it off.",
 )
 @click.option(
+    "--max-body",
+    default="10MB",
+    show_default=True,
+    callback=_parsed(lambda v: byte_count(v)),
+    help="The largest request body read (bytes, or with KB, MB or GB); a larger one gets 413. 0: no limit.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -237,6 +257,7 @@ def serve(
     faults: str,
     journal_size: int,
     request_timeout: float,
+    max_body: int,
     access_log: bool,
 ) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
@@ -258,6 +279,7 @@ def serve(
         fault_rate=fault_rate,
         faults=faults,
         journal_size=journal_size,
+        max_body=max_body,
     )
     plan: list[Plan] = []
     try:
@@ -879,6 +901,11 @@ def validate(
         compile_mock(settings)
     except FixtureUnreadable as exc:
         fail(str(exc))
+    except CannotGenerate as exc:
+        # The document asks for what no answer can be (a schema no value satisfies, more items
+        # than an answer carries): it is the document that cannot be served as written.
+        click.echo(f"{settings.spec_path.name}: cannot be served as written")
+        problems.append(validation.Problem(settings.spec_path.name, "", str(exc)))
     except (FixtureError, RecipeError, SpecError) as exc:
         fixture_problems.append(validation.Problem("fixtures", "", str(exc)))
     click.echo(f"fixtures: {'valid' if not fixture_problems else 'invalid'}")

@@ -53,10 +53,13 @@ def test_a_browser_on_another_origin_may_call_with_a_bearer_token() -> None:
             },
         )
         assert preflight.status_code == 200
-        assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
+        # Any origin, without credentials (cookies, HTTP authentication): a bearer token needs
+        # none, and any other page the developer visits cannot call the stub as them.
+        assert preflight.headers["access-control-allow-origin"] == "*"
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
         page = c.get("/assistants?limit=5", headers={**DEV, **ORIGIN})
-        assert page.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert page.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in page.headers
         assert len(page.json()) == 5
         # Errors too, so that a front-end can read them.
         refused = c.get("/assistants", headers=ORIGIN)
@@ -68,7 +71,15 @@ def test_cors_can_be_narrowed_or_turned_off() -> None:
     with client(cors_origins="http://localhost:3000") as c:
         other = c.get("/assistants?limit=1", headers={**DEV, "Origin": "http://evil.example"})
         assert "access-control-allow-origin" not in other.headers
-        assert c.get("/assistants?limit=1", headers={**DEV, **ORIGIN}).headers["access-control-allow-origin"]
+        named = c.get("/assistants?limit=1", headers={**DEV, **ORIGIN})
+        assert named.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert named.headers["access-control-allow-credentials"] == "true"  # a named origin's
+        # The journal is cleared by tests and by the named origin's page, not by any other.
+        assert (
+            c.delete("/__mockserver/requests", headers={"Origin": "http://evil.example"}).status_code == 403
+        )
+        assert c.delete("/__mockserver/requests", headers=ORIGIN).status_code == 204
+        assert c.delete("/__mockserver/requests").status_code == 204
     with client(cors_origins="") as c:
         assert (
             "access-control-allow-origin"
@@ -167,7 +178,7 @@ def test_a_fault_can_be_asked_for_per_request_and_a_reset_cuts_the_connection() 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    headers = [(b"authorization", b"Bearer dev-token"), (b"prefer", b"fault=reset")]
+    headers = [(b"host", b"testserver"), (b"authorization", b"Bearer dev-token"), (b"prefer", b"fault=reset")]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -421,7 +432,7 @@ def test_browsers_may_send_any_header_and_read_the_journal() -> None:
         )
         assert preflight.status_code == 200
         journal = c.get("/__mockserver/requests", headers=ORIGIN)
-        assert journal.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert journal.headers["access-control-allow-origin"] == "*"
         assert c.get("/__mockserver/requests?status=%C2%B2").status_code == 400
 
 

@@ -53,6 +53,7 @@ from mockserver.mock.middleware import (
     MultiPartBodyValidator,
     PublishedDocumentMiddleware,
     PydanticQueryMiddleware,
+    RequestFramingMiddleware,
     RoutingErrorsMiddleware,
 )
 from mockserver.mock.problems import BodyMaker, ErrorStyle, phrase, style_of
@@ -63,6 +64,7 @@ from mockserver.mock.steering import Canned, Chaos, Latency, Steerable, Steering
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.document import SpecError, deref, json_media, load_document
 from mockserver.model.endpoints import Endpoint, details
+from mockserver.model.schemas import pointer
 from mockserver.model.spec import Spec, spec_from_document
 
 MESSAGE_NAMES = ("detail", "message", "error", "title", "description", "msg", "error_description", "reason")
@@ -150,18 +152,19 @@ def compile_mock(settings: Settings) -> Mock:
     for op_id, endpoint in found.items():
         listing = endpoint.listing
         if listing is not None:
+            field = ("properties", listing.items_field) if listing.items_field else ()
             lists[op_id] = (
                 endpoint,
-                compiler.compile(listing.item_schema, f"{endpoint.pointer}/responses/200 items"),
+                compiler.compile(listing.item_schema, _body_pointer(endpoint, *field, "items")),
             )
             if listing.items_field is not None:
                 envelopes[op_id] = compiler.compile(
-                    _success_schema(document, endpoint), f"{endpoint.pointer}/responses/200"
+                    _success_schema(document, endpoint), _body_pointer(endpoint)
                 )
         else:
             schema = _success_schema(document, endpoint)
             if schema is not None:
-                bodies[op_id] = compiler.compile(schema, f"{endpoint.pointer}/responses")
+                bodies[op_id] = compiler.compile(schema, _body_pointer(endpoint))
                 checkers[op_id] = compiler.validator(schema)
                 properties = compiler.resolved(schema).get("properties")
                 if isinstance(properties, dict):
@@ -248,9 +251,16 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             **_cors_options(mock, settings.cors_origins),
         )
+    app.add_middleware(
+        RequestFramingMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=settings.max_body
+    )
     if settings.journal_size > 0:
+        named = [o.strip() for o in settings.cors_origins.split(",") if o.strip() and o.strip() != "*"]
         app.add_middleware(
-            JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=_journal(mock, settings)
+            JournalMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            journal=_journal(mock, settings),
+            origins=named,
         )
     app.add_middleware(
         ErrorShapeMiddleware,
@@ -362,7 +372,9 @@ def _cors_options(mock: Mock, origins: str) -> dict[str, Any]:
         # Whatever a preflight asks for (tracing and cache headers too), the declared ones at least.
         "allow_headers": ["*", *sorted(headers)],
         "expose_headers": sorted(exposed),
-        "allow_credentials": True,
+        # Credentials (cookies, HTTP authentication) only for origins named: with `*`, any page
+        # the developer visits could read the stub as them. Bearer tokens need no credentials.
+        "allow_credentials": "*" not in allowed,
         "max_age": 600,
     }
 
@@ -605,7 +617,8 @@ def _media_body(
     schema = media.get("schema") if isinstance(media, dict) else None
     try:
         if schema is not None and kind_of(media_type) != "binary":
-            return render(compiler.compile(schema, at)(compiler.sample_ctx(), MISSING), media_type)
+            where = at + pointer(("content", media_type, "schema"))
+            return render(compiler.compile(schema, where)(compiler.sample_ctx(), MISSING), media_type)
     except SpecError as exc:
         compiler.notes.append(f"warning: {exc}; answered with its example or an empty body")
     shown = pick(examples, None, media_type)
@@ -624,6 +637,14 @@ def _header_text(value: Any) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
     return "" if value is None else str(value)
+
+
+def _body_pointer(endpoint: Endpoint, *inside: str) -> str:
+    """The JSON pointer of the success response's JSON schema (and of a place `inside` it)."""
+    status, response = endpoint.success()
+    media = json_media(response.get("content") if isinstance(response, dict) else None)
+    media_type = media[0] if media is not None else "application/json"
+    return endpoint.pointer + pointer(("responses", status, "content", media_type, "schema", *inside))
 
 
 def _success_schema(document: dict[str, Any], endpoint: Endpoint) -> Any:
@@ -705,7 +726,8 @@ def _error_makers(
         known = compiled.get(id(schema))
         if known is None or known[0] is not schema:
             try:
-                gen = compiler.compile(media[1].get("schema", {}), f"{endpoint.pointer}/responses/{status}")
+                at = endpoint.pointer + pointer(("responses", status, "content", media[0], "schema"))
+                gen = compiler.compile(media[1].get("schema", {}), at)
             except SpecError:
                 gen = None
             # The schema is kept with its generator, so that its id is not reused meanwhile.

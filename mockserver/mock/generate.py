@@ -30,6 +30,7 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_forma
 from mockserver.mock.context import ABSENT, CHOICES, CONSTANT, MISSING, PLAIN, Ctx, Gen
 from mockserver.mock.recipes import RecipeError, Values, as_floats, token
 from mockserver.model.document import Defects, SpecError, deref
+from mockserver.model.patterns import bounded, matches
 
 SAMPLES = 12
 MAX_REF_DEPTH = 2
@@ -37,6 +38,13 @@ MAX_REF_DEPTH = 2
 # link hundreds of schemas by expandable fields (Stripe's `anyOf: [string, $ref]`), and a value
 # made in full through all of them is exponential in size and in compile time.
 MAX_NESTING = 5
+# What a schema may ask of one answer at least: past these, it asks more than an answer can
+# carry (`minItems: 1000000000`), and it is refused with its pointer rather than served slowly.
+MAX_MIN_ITEMS = 1_000
+MAX_MIN_PROPERTIES = 1_000
+MAX_MIN_LENGTH = 100_000
+# Items over nested arrays' least counts (1,000 of 1,000 is already a million).
+MAX_VOLUME = 100_000
 PATTERN_POOL = 64
 # How often rstr repeats a `+` or `*` when drawing from a pattern (see _draw_pattern).
 PATTERN_REPEATS = 8
@@ -53,6 +61,7 @@ ISO = "%Y-%m-%dT%H:%M:%SZ"
 # JSON Schema 2020-12's own format checker: `time` is RFC 3339's full-time (with an offset),
 # not the draft-3 `HH:MM:SS` that the generic checker applies.
 _FORMATS_31 = Draft202012Validator.FORMAT_CHECKER
+_OAS30, _OAS31 = bounded(OAS30Validator), bounded(OAS31Validator)
 
 
 class CannotGenerate(SpecError):
@@ -240,6 +249,8 @@ class Compiler:
         # every cycle ends where the schema lets it and never by dropping a required property.
         self._lean_open: list[str] | None = None
         self._made: dict[tuple[Any, ...], Gen] = {}
+        # The least number of items the arrays around the value being compiled hold together.
+        self._volume = 1
         self._unsatisfiable: dict[str, None] = {}
 
     # ------------------------------------------------------------------------ public
@@ -275,8 +286,8 @@ class Compiler:
         if isinstance(schema, bool):
             root = around if schema else {"not": {}}
         if self.openapi31:
-            return OAS31Validator(root, format_checker=_FORMATS_31)
-        return OAS30Validator(root, format_checker=oas30_format_checker)
+            return _OAS31(root, format_checker=_FORMATS_31)
+        return _OAS30(root, format_checker=oas30_format_checker)
 
     def sample_ctx(self, index: int = 0) -> Ctx:
         aliases, draw = self._aliases, self.values.draw
@@ -715,6 +726,11 @@ class Compiler:
                 steps.append((key, made, absent, made, 2))
         extra = self._additional(schema, where, component, path, stack, dense, writing)
         min_props = int(schema.get("minProperties", 0))
+        if min_props > MAX_MIN_PROPERTIES:
+            raise CannotGenerate(
+                f"{where}/minProperties: {min_props} properties at least, more than the "
+                f"{MAX_MIN_PROPERTIES} an answer may carry"
+            )
         open_extras = schema.get("additionalProperties", True) is not False
         least = max(min_props, 1 if not declared else 0)
 
@@ -860,17 +876,29 @@ class Compiler:
             and _mentions_ref(schema.get("items", {}))
         ):
             return lambda ctx, over: [] if over is MISSING else over
-        items = self._node(
-            schema.get("items", {}),
-            f"{where}/items",
-            component,
-            (*path, "[]"),
-            None,
-            stack,
-            dense=dense,
-            writing=writing,
-        )
         low = int(schema.get("minItems", 0))
+        volume = self._volume * max(low, 1)
+        if low > MAX_MIN_ITEMS or volume > MAX_VOLUME:
+            raise CannotGenerate(
+                f"{where}/minItems: {low} items at least"
+                + (f" (in arrays of {self._volume} at least)" if self._volume > 1 else "")
+                + f", more than the {min(MAX_VOLUME, MAX_MIN_ITEMS) if low > MAX_MIN_ITEMS else MAX_VOLUME} "
+                "an answer may carry"
+            )
+        self._volume, outer = volume, self._volume
+        try:
+            items = self._node(
+                schema.get("items", {}),
+                f"{where}/items",
+                component,
+                (*path, "[]"),
+                None,
+                stack,
+                dense=dense,
+                writing=writing,
+            )
+        finally:
+            self._volume = outer
         high = int(schema.get("maxItems", max(low, 3) if low <= 3 else low))
         high = max(low, min(high, low + 4))
         if isinstance(schema.get("prefixItems"), list) or isinstance(schema.get("contains"), (dict, bool)):
@@ -1091,6 +1119,12 @@ class Compiler:
         return known
 
     def _new_leaf(self, schema: dict[str, Any], where: str, name: str | None, types: list[str]) -> Gen:
+        least = schema.get("minLength")
+        if isinstance(least, int) and least * self._volume > MAX_MIN_LENGTH:
+            raise CannotGenerate(
+                f"{where}/minLength: {least} characters at least, more than the {MAX_MIN_LENGTH} "
+                "an answer may carry"
+            )
         for source, gen in self._leaf_candidates(schema, name, types):
             checked = self._checked(gen, schema, where, source)
             if checked is not None:
@@ -1165,7 +1199,7 @@ class Compiler:
 
     def _draw_pattern(self, pattern: str, low: int, high: int) -> tuple[str, ...]:
         try:
-            compiled = re.compile(pattern)
+            re.compile(pattern)
         except re.error:
             return ()
         # rstr repeats `+` and `*` up to 100 times, and nested repeats multiply: an ARN
@@ -1177,7 +1211,7 @@ class Compiler:
             try:
                 for _ in range(PATTERN_POOL * 4):
                     value = maker.xeger(pattern)
-                    if compiled.search(value) and low <= len(value) <= high:
+                    if low <= len(value) <= high and matches(pattern, value):
                         pool.append(value)
                     if len(pool) >= PATTERN_POOL:
                         break
@@ -1199,6 +1233,8 @@ class BoundedXeger(rstr.Rstr):
         self.repeats = repeats
 
     def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        if start_range > MAX_MIN_LENGTH:
+            raise ValueError(f"a repeat of {start_range} at least")  # `a{1000000000}`
         end_range = min(end_range, start_range + self.repeats)
         times = self._random.randint(start_range, end_range)
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))

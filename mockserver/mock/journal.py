@@ -2,8 +2,9 @@
 
 It lives outside the spec, under `/__mockserver/requests`: `GET` lists the entries (oldest
 first; `?method=`, `?path=` with `*` wildcards, `?status=`, `?limit=` filter them), `DELETE`
-clears them. It keeps the last `size` entries (`--journal-size`, 0 turns it off), with
-credentials redacted, so a day of front-end work stays bounded in memory.
+clears them. It keeps the last `size` entries (`--journal-size`, 0 turns it off), with every
+credential redacted (by the document's schemes and by name), so a day of front-end work stays
+bounded in memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.model.credentials import credential_like
 
 PREFIX = "/__mockserver"
 JOURNAL_PATH = f"{PREFIX}/requests"
@@ -86,11 +89,13 @@ class Journal:
         headers = {}
         for raw_name, raw_value in raw_headers:
             name = raw_name.decode("latin-1").lower()
-            headers[name] = REDACTED if name in self.secret_headers else raw_value.decode("latin-1")
+            secret = name in self.secret_headers or credential_like(name)
+            headers[name] = REDACTED if secret else raw_value.decode("latin-1")
         query: dict[str, list[str]] = {}
         for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
             kept = value[:MAX_VALUE] + ("…" if len(value) > MAX_VALUE else "")
-            query.setdefault(name, []).append(REDACTED if name in self.secret_params else kept)
+            secret = name in self.secret_params or credential_like(name)
+            query.setdefault(name, []).append(REDACTED if secret else kept)
         return Entry(seq, at, method, path, query, headers, status, round(duration * 1000, 3))
 
     def entries(
@@ -114,9 +119,11 @@ class Journal:
 class JournalMiddleware:
     """Records every request the app answers, and serves the journal under its prefix."""
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, origins: Iterable[str] = ()) -> None:
         self.app = app
         self.journal = journal
+        # The origins named with --cors-origins: the only pages that may clear the journal.
+        self.origins = frozenset(origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,6 +152,14 @@ class JournalMiddleware:
     async def _serve(self, scope: Scope, send: Send) -> None:
         method = scope["method"]
         if method == "DELETE":
+            origin = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"origin"), None)
+            if origin is not None and origin not in self.origins:
+                # Any page the developer visits can reach a stub on localhost: only a page of
+                # an origin named with --cors-origins may clear what their tests rely on.
+                await _json(
+                    send, 403, {"detail": f"The journal is not cleared for a page on {origin[:100]}."}
+                )
+                return
             self.journal.clear()
             await _json(send, 204, None)
             return

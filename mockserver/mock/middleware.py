@@ -20,7 +20,7 @@ from connexion.validators import (
 )
 from jsonschema import Draft4Validator, Draft202012Validator, validators
 from starlette.datastructures import Headers, QueryParams
-from starlette.formparsers import MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +34,8 @@ from mockserver.mock.problems import (
     field_error,
     phrase,
 )
+from mockserver.model import limits
+from mockserver.model.patterns import bounded
 
 
 class ParameterProblem(BadRequestProblem):  # type: ignore[misc]
@@ -60,7 +62,11 @@ class NotAcceptableProblem(ProblemException):  # type: ignore[misc]
 _VALIDATORS: dict[tuple[int, type], tuple[dict[str, Any], Draft4Validator]] = {}
 
 
-def _validator(schema: dict[str, Any], kind: type = Draft4Validator) -> Draft4Validator:
+# Connexion's validators, with the document's patterns matched in bounded time.
+_ParameterValidator = bounded(Draft4Validator)
+
+
+def _validator(schema: dict[str, Any], kind: type = _ParameterValidator) -> Draft4Validator:
     entry = _VALIDATORS.get((id(schema), kind))
     if entry is None or entry[0] is not schema:
         # Formats too: draft 4's checker, which Connexion uses, knows no `uuid`, so a `uuid` id
@@ -74,7 +80,9 @@ def _validator(schema: dict[str, Any], kind: type = Draft4Validator) -> Draft4Va
 
 # Draft 4 holds 5.0 no integer; JSON Schema since draft 6 (so OpenAPI 3.1), pydantic and JSON
 # itself hold it one. A client's serializer may write either.
-_BodyValidator = validators.extend(Draft4RequestValidator, type_checker=Draft202012Validator.TYPE_CHECKER)
+_BodyValidator = bounded(
+    validators.extend(Draft4RequestValidator, type_checker=Draft202012Validator.TYPE_CHECKER)
+)
 
 
 class _OptionalBody:
@@ -104,18 +112,23 @@ class FormatCheckingBodyValidator(_OptionalBody, JSONRequestBodyValidator):  # t
     # A body of `null` is valid where the schema admits null (a schema with no `type` does);
     # Connexion refuses every `null` body of a non-nullable schema, as if nothing were sent.
     async def _parse(self, stream: Any, scope: Scope) -> Any:
+        raw = b"".join([message async for message in stream])
         try:
-            text = b"".join([message async for message in stream]).decode(self._encoding)
+            text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:
             raise BadRequestProblem(detail=f"The body is not {self._encoding} text: {exc.reason}") from None
         if text.strip() == "null":
             return _NULL
         if not text:
             return None
+        # Nesting is bounded before parsing (the parser recurses), wherever it is in the body.
+        too_deep = limits.nesting_violation(raw)
+        if too_deep is not None:
+            raise BadRequestProblem(detail=f"The body is nested too deep: {too_deep}")
         try:
             return json.loads(text)
-        except ValueError as exc:
-            raise BadRequestProblem(detail=str(exc)) from None
+        except (ValueError, RecursionError) as exc:
+            raise BadRequestProblem(detail=str(exc).split("; use sys.")[0]) from None
 
     def _validate(self, body: Any) -> Any:
         if body is _NULL:
@@ -217,6 +230,14 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
 
 class FormBodyValidator(_OptionalBody, FormDataValidator):  # type: ignore[misc]
     """Connexion's form validation, with every format checked and empty arrays understood."""
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        # Starlette refuses more than 1,000 fields or parts, a missing boundary and one past 256
+        # bytes with MultiPartException, which Connexion leaves to become a 500.
+        try:
+            return await super()._parse(stream, scope)
+        except MultiPartException as exc:
+            raise BadRequestProblem(detail=f"The form cannot be read: {exc.message}") from None
 
     @property
     def _validator(self) -> Draft4Validator:
@@ -522,3 +543,69 @@ class PublishedDocumentMiddleware:
 def _relative(location: bytes) -> bytes:
     parts = urlsplit(location.decode("latin-1"))
     return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)).encode("latin-1")
+
+
+class BodyTooLarge(ProblemException):  # type: ignore[misc]
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status=413,
+            title="Content Too Large",
+            detail=f"The body is more than {limit:,} bytes (--max-body).",
+        )
+
+
+class RequestFramingMiddleware:
+    """Requests as HTTP frames them: an HTTP/1.1 request with no `Host`, or two, is a 400
+    (RFC 9112 3.2); a body past `max_bytes` is a 413 before the rest is read, at once where its
+    Content-Length says so, else when the bytes sent pass the limit (a chunked upload)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("http_version") == "1.1" and sum(1 for k, _ in scope["headers"] if k == b"host") != 1:
+            body, media_type = error_body(
+                DEFAULT_STYLE, 400, "An HTTP/1.1 request has exactly one Host header."
+            )
+            await Response(body, status_code=400, media_type=media_type)(scope, receive, send)
+            return
+        if self.max_bytes <= 0:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(BodyTooLarge(self.max_bytes).detail, scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await self._too_large(exc.detail, scope, receive, send)
+
+    async def _too_large(self, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+        body, media_type = error_body(DEFAULT_STYLE, 413, detail)
+        closing = {"connection": "close"}
+        await Response(body, status_code=413, media_type=media_type, headers=closing)(scope, receive, send)

@@ -12,6 +12,7 @@ from mockserver.model.defaults import DEFAULT_SEED, default_fixtures_dir, defaul
 DEFAULT_COUNT = 1500
 DEFAULT_ORG_COUNT = 36
 DEFAULT_LOCALE = "en_US"
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class Settings:
     faults: str = "500,503"
     # Requests kept in the journal (`/__mockserver/requests`); 0 turns it off.
     journal_size: int = 1000
+    # The largest request body read, in bytes; a larger one is answered 413. 0 for no limit.
+    max_body: int = DEFAULT_MAX_BODY
 
     def to_env(self) -> dict[str, str]:
         """Environment variables from which `from_env` rebuilds these settings.

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 
 import yaml
 
+from mockserver.model import limits, patterns
+
 JSON = Any
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -37,12 +39,22 @@ def load_document(path: Path, *, strict: bool = False, notes: list[str] | None =
     its count and its first pointers. What is then served is held to the schemas by the compiler.
     `strict` refuses every such defect, with openapi-spec-validator's full checks besides."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = limits.read_regular_file(path, limits.MAX_DOCUMENT_BYTES)
+        text = data.decode("utf-8")
         # JSON is YAML, but Python's JSON reader is some fifty times faster on large documents.
-        document = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_Loader)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        # Either is bounded in depth (and YAML in its aliases' expansion) before it is read.
+        is_json = text.lstrip().startswith("{")
+        too_much = (
+            limits.nesting_violation(data, limits.MAX_DOCUMENT_DEPTH)
+            if is_json
+            else limits.yaml_violation(text)
+        )
+        if too_much is not None:
+            raise SpecError(f"{path.name}: {too_much}")
+        document = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError, RecursionError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-        raise SpecError(f"{path.name}: cannot read the OpenAPI document: {reason}") from None
+        raise SpecError(f"{path.name}: cannot read the OpenAPI document: {reason[:300]}") from None
     if not isinstance(document, dict) or "paths" not in document:
         raise SpecError(f"{path.name}: /: not an OpenAPI document (no 'paths')")
     version = str(document.get("openapi", ""))
@@ -149,9 +161,21 @@ def check_references(document: dict[str, JSON], name: str) -> None:
                 f"{name}: {at}/$ref: {ref[:200]}: only references inside the document are followed"
             )
         try:
-            ref_target(document, ref)
+            target = ref_target(document, ref)
         except SpecError:
             raise SpecError(f"{name}: {at}/$ref: {ref[:200]} points at nothing") from None
+        chain = [ref]
+        while isinstance(target, dict) and isinstance(target.get("$ref"), str):
+            # A reference to a reference: the chain must end at something that is not one.
+            following = str(target["$ref"])
+            if following in chain:
+                cycle = " -> ".join(r[:100] for r in [*chain[chain.index(following) :], following])
+                raise SpecError(f"{name}: {at}/$ref: a cycle of references with nothing else in it: {cycle}")
+            chain.append(following)
+            try:
+                target = ref_target(document, following)
+            except SpecError:
+                break  # reported where that reference is written
         seen.add(ref)
 
 
@@ -268,6 +292,8 @@ def python_pattern(pattern: str) -> str | None:
             return f"[^{ranges}]" if not inside else "\\W"
         return ranges if inside else f"[{ranges}]"
 
+    if not patterns.readable(pattern):
+        return None  # a counted repeat past what any engine here compiles in bounded memory
     readable = _PROPERTY.sub(replace, pattern) if "\\p" in pattern or "\\P" in pattern else pattern
     readable = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", readable)  # ECMA-262's named groups
     readable = re.sub(r"\\k<([A-Za-z_]\w*)>", r"(?P=\1)", readable)
@@ -381,7 +407,9 @@ def drop_invalid_defaults(document: dict[str, JSON]) -> list[str]:
     """Remove every schema `default` its schema refuses; one line per removal, with its pointer."""
     from openapi_schema_validator import OAS30Validator, OAS31Validator
 
-    validator = OAS31Validator if str(document.get("openapi", "")).startswith("3.1") else OAS30Validator
+    validator = patterns.bounded(
+        OAS31Validator if str(document.get("openapi", "")).startswith("3.1") else OAS30Validator
+    )
     found: list[str] = []
     for node, at, parent in objects(document):
         if "default" in node and parent != "responses" and _SCHEMA_KEYS & node.keys():
