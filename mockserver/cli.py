@@ -554,13 +554,21 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
         signals.armed = False
     if signals.received and outcome.interrupted_by in (None, "SIGINT", "time limit"):
         outcome.interrupted_by = signals.received
+    unwritten = None
     if report_dir is not None:
-        outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
+        try:
+            outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
+        except OSError as exc:  # a full disk, a read-only folder: the findings still come first
+            unwritten = f"{report_dir}: the reports cannot be written: {exc.strerror or exc}"
     for line in summary_lines(outcome):
         color = "red" if line.startswith(("FAIL", "error", "Run stopped")) else None
         click.secho(line, fg=color)
     for path in outcome.reports:
         click.echo(f"Report: {path}")
+    if unwritten is not None:
+        click.secho(f"mockserver: error: {unwritten}", fg="red", err=True)
+        # Violations found stay exit 1; otherwise the run's record is lost, which is exit 2.
+        sys.exit(outcome.exit_code if outcome.exit_code == 1 else 2)
     sys.exit(outcome.exit_code)
 
 

@@ -271,3 +271,20 @@ def test_a_pattern_no_engine_compiles_in_bounded_memory_is_set_aside(tmp_path: P
     assert "2 x patterns no regular expression engine here reads, ignored" in result.output
     with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
         assert client.get("/a", params={"q": "a"}).status_code == 200
+
+
+def test_a_full_disk_loses_no_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from mockserver.contract import outcome
+
+    def full(*args: Any, **kwargs: Any) -> list[Path]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outcome, "write_reports", full)
+    command = ["contract", "--report-dir", str(tmp_path / "reports"), "--max-examples", "2"]
+    result = CliRunner().invoke(main, [*command, "--include-operation", "list_assistants"])
+    # The verdict first, then one line for what could not be written; nothing found, so exit 2.
+    assert "verdict: conforms" in result.output
+    assert "the reports cannot be written: No space left on device" in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output

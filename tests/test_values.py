@@ -144,3 +144,42 @@ def test_a_required_time_is_written_as_the_documents_version_checks_it(
     )
     with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
         assert re.match(shape, client.get("/opening").json()["at"])
+
+
+def test_a_required_field_the_object_does_not_declare_is_still_made(tmp_path: Path) -> None:
+    # `required: [date]` beside properties that lack it (Codat's, Microcks' documents): any value,
+    # as additionalProperties admits, but present, or the answer breaks its own schema.
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+
+    schema = {
+        "type": "object",
+        "required": ["id", "date"],
+        "properties": {"id": {"type": "string"}},
+        "additionalProperties": {"type": "string", "format": "date"},
+    }
+    spec = tmp_path / "undeclared.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/day": {
+                        "get": {
+                            "responses": {
+                                "200": {
+                                    "description": "ok",
+                                    "content": {"application/json": {"schema": schema}},
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        )
+    )
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        day = client.get("/day").json()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day["date"]) and isinstance(day["id"], str)

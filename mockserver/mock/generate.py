@@ -678,9 +678,16 @@ class Compiler:
                     required |= set(needs)
                     grown = True
         absent_rate = 0.0 if dense else float(self.values.sparse.get("absent", 0.1))
-        declared = list((schema.get("properties") or {}).keys())
+        properties = dict(schema.get("properties") or {})
+        extra_schema = schema.get("additionalProperties", {})
+        if extra_schema is not False:
+            # A required field the object does not declare (`required: [date]` beside properties
+            # that lack it) is still required: made as any other field the object admits.
+            for key in sorted(required - properties.keys()):
+                properties[key] = extra_schema if isinstance(extra_schema, dict) else {}
+        declared = list(properties)
         plan: list[tuple[str, Gen, float]] = []
-        for key, sub in (schema.get("properties") or {}).items():
+        for key, sub in properties.items():
             resolved = deref(self.document, sub) if isinstance(sub, dict) else sub
             hidden = "writeOnly" if not writing else "readOnly"
             if isinstance(resolved, dict) and resolved.get(hidden) and key not in required:

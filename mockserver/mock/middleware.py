@@ -216,7 +216,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     sent = request.scope.get("extensions", {}).get(RAW_QUERY)
                     raw = QueryParams((sent or request.scope.get("query_string", b"")).decode("latin-1"))
                     shown = raw.get(name, value) if location == "query" else value
-                    failed = schema
+                    # The message names the constraint where it failed (an `allOf` member's).
+                    failed = error.schema if isinstance(error.schema, dict) else schema
                     exploded = param.get("style", "form") == "form" and param.get("explode", True)
                     if isinstance(value, dict) and error.absolute_path and location == "query" and exploded:
                         # A property of a form-style object (`?a=z`) is named and judged as the

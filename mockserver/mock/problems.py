@@ -118,10 +118,10 @@ def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], 
             "number": ("Input should be a valid number, unable to parse string as a number", "float_parsing"),
             "boolean": ("Input should be a valid boolean, unable to interpret input", "bool_parsing"),
         }.get(str(expected), (f"Input should be a valid {expected}", f"{expected}_type"))
-    elif keyword == "minimum":
+    elif keyword == "minimum" and "minimum" in schema:
         msg, kind = f"Input should be greater than or equal to {schema['minimum']}", "greater_than_equal"
         return FieldError(location, name, msg, kind, value, {"ge": schema["minimum"]})
-    elif keyword == "maximum":
+    elif keyword == "maximum" and "maximum" in schema:
         msg, kind = f"Input should be less than or equal to {schema['maximum']}", "less_than_equal"
         return FieldError(location, name, msg, kind, value, {"le": schema["maximum"]})
     elif keyword == "required":
