@@ -1050,10 +1050,18 @@ class Compiler:
             for k, v in base.items()
             if k not in ANNOTATIONS and k != "nullable" and not k.startswith("x-")
         }
+        # `null` matching two branches of a oneOf matches neither: no branch makes it then
+        # (GitHub's `value: {oneOf: [string, integer, array], each nullable}`).
+        shared_null = (
+            key == "oneOf"
+            and sum(1 for b in raw_branches if isinstance(b, dict) and _nullable(self.resolved(b))) > 1
+        )
         for i, branch in enumerate(raw_branches):
             merged_branch: Any = branch
             if base and isinstance(branch, dict):
                 merged_branch = {"allOf": [base, branch]} if "$ref" in branch else {**base, **branch}
+            if shared_null and isinstance(merged_branch, dict):
+                merged_branch = _not_null(merged_branch)
             gen = self._node(
                 merged_branch,
                 f"{where}/{key}/{i}",
@@ -1245,6 +1253,17 @@ class BoundedXeger(rstr.Rstr):
         end_range = min(end_range, start_range + self.repeats)
         times = self._random.randint(start_range, end_range)
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without `null` among its values (nullable, or 3.1's `null` type)."""
+    if "$ref" in schema or "allOf" in schema:
+        return {"allOf": [schema], "nullable": False}
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return {**schema, "type": kinds[0] if len(kinds) == 1 else kinds, "nullable": False}
+    return {**schema, "nullable": False}
 
 
 def _mentions_ref(schema: Any) -> bool:
