@@ -337,6 +337,7 @@ paths:
   /films:
     get:
       x-policies: {$ref: "#/components/x-policies/list"}
+      parameters: [{$ref: "#/components/parameters/type"}]  # a parameter named `type` is no type
       responses:
         "200":
           description: Films, gzipped by the real server's proxy.
@@ -352,6 +353,8 @@ paths:
               examples:
                 one: {value: {$ref: "#/components/examples/film/value"}}
 components:
+  parameters:
+    type: {name: type, in: query, schema: {type: string, enum: [feature, short]}}
   x-policies:
     list: [read, cache]
   examples:
@@ -368,6 +371,7 @@ def test_references_to_values_and_framing_headers_are_read_as_meant(tmp_path: Pa
     spec = tmp_path / "still.yaml"
     spec.write_text(STILL_MORE_VENDOR)
     with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        assert client.get("/api-v2/films", params={"type": "epic"}).status_code == 400
         films = client.get("/api-v2/films")  # the encoded `?` starts no path of its own
         assert films.status_code == 200
         assert "content-encoding" not in films.headers  # the body is not gzipped

@@ -179,8 +179,32 @@ def check_references(document: dict[str, JSON], name: str) -> None:
         seen.add(ref)
 
 
-# Keys whose values map names to schemas: a schema there may be named `type` or `pattern`.
-_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "definitions", "$defs", "schemas"})
+# Keys whose values map names to objects: a schema, parameter or header there may be named
+# `type` or `pattern` (Vonage's `components/parameters/type`).
+_NAMED_SCHEMAS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "definitions",
+        "$defs",
+        "schemas",
+        "parameters",
+        "responses",
+        "headers",
+        "requestBodies",
+        "securitySchemes",
+        "examples",
+        "links",
+        "callbacks",
+        "pathItems",
+        "content",
+        "encoding",
+        "variables",
+        "mapping",
+        "paths",
+        "webhooks",
+    }
+)
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 
 
