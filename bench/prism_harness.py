@@ -1,6 +1,6 @@
 """Stoplight Prism's own test harness, run against this mock: how many of its cases it passes.
 
-Run: `python bench/prism_harness.py /tmp/prism-harness [--only SUBSTRING] [--json OUT]`, where the
+Run: `python bench/prism_harness.py FOLDER [--only SUBSTRING] [--json OUT]`, where the
 folder holds Prism's `test-harness/specs` tree (exported from github.com/stoplightio/prism; never
 copied into this repository). Each `**/*.txt` case (Prism's own glob) has `====spec====`,
 `====server====`, `====command====` and one of `====expect====`, `====expect-loose====`,
