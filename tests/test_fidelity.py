@@ -214,6 +214,8 @@ def test_a_media_type_without_a_schema_answers_its_example(shown: TestClient) ->
 def test_prefer_names_an_example_in_the_chosen_media_type(shown: TestClient) -> None:
     named = shown.get("/greeting", headers={"Prefer": "example=bonjour"})
     assert named.status_code == 200 and named.text == "bonjour"
+    # Naming the success status too changes nothing.
+    assert shown.get("/greeting", headers={"Prefer": "code=200, example=bonjour"}).text == "bonjour"
     unknown = shown.get("/greeting", headers={"Prefer": "example=hola"})
     assert unknown.status_code == 422  # the operation's validation status
     assert "its examples: hello, bonjour, example" in unknown.text

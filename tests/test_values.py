@@ -105,6 +105,24 @@ def test_open_repeats_are_short_and_counted_ones_exact() -> None:
     assert max(map(len, drawn)) <= 200  # the document's maxLength, which the draws must meet
 
 
+def answered(tmp_path: Path, schema: dict[str, Any], version: str = "3.0.3") -> Any:
+    """What the mock answers `GET /one` of a document whose 200 is `schema`."""
+    from starlette.testclient import TestClient
+
+    from mockserver.mock.app import create_app
+
+    ok = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    document = {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/one": {"get": {"responses": {"200": ok}}}},
+    }
+    spec = tmp_path / "one.json"
+    spec.write_text(json.dumps(document))
+    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
+        return client.get("/one").json()
+
+
 @pytest.mark.parametrize(
     ("version", "shape"), [("3.0.3", r"^\d\d:\d\d:\d\d$"), ("3.1.0", r"^\d\d:\d\d:\d\dZ$")]
 )
@@ -112,74 +130,22 @@ def test_a_required_time_is_written_as_the_documents_version_checks_it(
     tmp_path: Path, version: str, shape: str
 ) -> None:
     # 3.0's checker takes draft 3's `HH:MM:SS`; 3.1's RFC 3339 full-time needs an offset.
-    from starlette.testclient import TestClient
-
-    from mockserver.mock.app import create_app
-
-    spec = tmp_path / "times.json"
     schema = {
         "type": "object",
         "required": ["at"],
         "properties": {"at": {"type": "string", "format": "time"}},
     }
-    spec.write_text(
-        json.dumps(
-            {
-                "openapi": version,
-                "info": {"title": "t", "version": "1"},
-                "paths": {
-                    "/opening": {
-                        "get": {
-                            "responses": {
-                                "200": {
-                                    "description": "ok",
-                                    "content": {"application/json": {"schema": schema}},
-                                }
-                            }
-                        }
-                    }
-                },
-            }
-        )
-    )
-    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
-        assert re.match(shape, client.get("/opening").json()["at"])
+    assert re.match(shape, answered(tmp_path, schema, version)["at"])
 
 
 def test_a_required_field_the_object_does_not_declare_is_still_made(tmp_path: Path) -> None:
     # `required: [date]` beside properties that lack it (Codat's, Microcks' documents): any value,
     # as additionalProperties admits, but present, or the answer breaks its own schema.
-    from starlette.testclient import TestClient
-
-    from mockserver.mock.app import create_app
-
     schema = {
         "type": "object",
         "required": ["id", "date"],
         "properties": {"id": {"type": "string"}},
         "additionalProperties": {"type": "string", "format": "date"},
     }
-    spec = tmp_path / "undeclared.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "openapi": "3.0.3",
-                "info": {"title": "t", "version": "1"},
-                "paths": {
-                    "/day": {
-                        "get": {
-                            "responses": {
-                                "200": {
-                                    "description": "ok",
-                                    "content": {"application/json": {"schema": schema}},
-                                }
-                            }
-                        }
-                    }
-                },
-            }
-        )
-    )
-    with TestClient(create_app(Settings(spec_path=spec, fixtures_dir=tmp_path / "none"))) as client:
-        day = client.get("/day").json()
+    day = answered(tmp_path, schema)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day["date"]) and isinstance(day["id"], str)

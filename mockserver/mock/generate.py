@@ -1008,7 +1008,8 @@ class Compiler:
                 count = floor + int(ctx.rand() * (max(room, floor) - floor + 1))
                 for _ in range(count):
                     value = items(ctx, MISSING)
-                    if check is None or not check.is_valid(value) or len(out) < floor:
+                    # No more than maxContains, unless minItems needs the item.
+                    if check is None or not check.is_valid(value) or len(out) < low:
                         out.append(value)
             return out
 

@@ -27,7 +27,7 @@ from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import AT, Collection, Dataset, compact_json, record_rng, stem_key
 from mockserver.mock.examples import Example
 from mockserver.mock.identities import Caller
-from mockserver.mock.middleware import NotAcceptableProblem, NotFoundProblem
+from mockserver.mock.middleware import NotAcceptableProblem, NotFoundProblem, form_object
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, negotiate, render
 from mockserver.mock.steering import preferences, preferred_example
@@ -87,15 +87,6 @@ class Answer:
         return dressed
 
 
-def _form_object(parameter: Any) -> bool:
-    schema = parameter.get("schema") if isinstance(parameter, dict) else None
-    return (
-        isinstance(schema, dict)
-        and (schema.get("type") == "object" or "properties" in schema)
-        and parameter.get("style", "form") == "form"
-    )
-
-
 class Responder:
     """What the mock answers, per operation; built once per app."""
 
@@ -133,7 +124,7 @@ class Responder:
         names = {
             sanitized(name.replace("-", "_") if location == "path" else name): name
             for (location, name), parameter in endpoint.parameters.items()
-            if location in ("path", "query") and not _form_object(parameter)
+            if location in ("path", "query") and not form_object(parameter)
         }
         names = {k: v for k, v in names.items() if k and k.isidentifier() and not keyword.iskeyword(k)}
         kind = endpoint.kind

@@ -165,12 +165,21 @@ def _last(value: Any) -> str:
     return str(value[-1] if isinstance(value, list) and value else value)
 
 
-def _form_object(param: dict[str, Any], schema: dict[str, Any], query: Any, value: Any) -> Any:
-    """An object query parameter in the `form` style (OpenAPI's default for the query), which
-    Connexion reads in the `deepObject` style only: exploded, its properties are parameters of
-    their own (`?a=1&b=x`); not exploded, one list of names and values (`?obj=a,1,b,x`)."""
-    if param.get("style", "form") != "form":
-        return value
+def form_object(parameter: Any) -> bool:
+    """Whether a query parameter is an object in the `form` style (OpenAPI's default for the
+    query), which Connexion reads in the `deepObject` style only: it is read here, and its value
+    is not handed to the handler (Connexion cannot convert it)."""
+    schema = parameter.get("schema") if isinstance(parameter, dict) else None
+    return (
+        isinstance(schema, dict)
+        and (schema.get("type") == "object" or "properties" in schema)
+        and parameter.get("style", "form") == "form"
+    )
+
+
+def _form_value(param: dict[str, Any], schema: dict[str, Any], query: Any, value: Any) -> Any:
+    """A form-style object's value: exploded, its properties are parameters of their own
+    (`?a=1&b=x`); not exploded, one list of names and values (`?obj=a,1,b,x`)."""
     properties = schema.get("properties") or {}
     if param.get("explode", True):
         found = {k: _header_value(_last(query.get(k)), sub) for k, sub in properties.items() if k in query}
@@ -202,8 +211,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                 schema = param.get("schema", {})
                 if location in ("header", "cookie") and value is not None:
                     value = _header_value(value, schema)
-                elif location == "query" and schema.get("type") == "object":
-                    value = _form_object(param, schema, values, value)
+                elif location == "query" and form_object(param):
+                    value = _form_value(param, schema, values, value)
                 if value == [""]:
                     value = []  # `?ids=` is the empty array (Connexion splits it into one "")
                 if value is None:

@@ -352,8 +352,7 @@ def preferred_example(
 ) -> Example | None:
     """The success example a request asks for (`example=NAME`; any with `dynamic=false`), in
     the media type its Accept chose where there is one; None to answer as usual."""
-    if prefer.code is not None and prefer.example is not None:
-        return None  # the early steering answered that one (or `code=` names the success)
+    # (A `code=` other than the success one never gets here: the early steering answers it.)
     if prefer.example is not None:
         chosen = pick(examples, prefer.example, media_type)
         if chosen is None:
