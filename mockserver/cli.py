@@ -560,6 +560,8 @@ def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **
             outcome.reports = [*write_reports(outcome, report_dir), *outcome.reports]
         except OSError as exc:  # a full disk, a read-only folder: the findings still come first
             unwritten = f"{report_dir}: the reports cannot be written: {exc.strerror or exc}"
+        if unwritten is None and outcome.unwritten is not None:
+            unwritten = f"some reports could not be written: {outcome.unwritten}"
     for line in summary_lines(outcome):
         color = "red" if line.startswith(("FAIL", "error", "Run stopped")) else None
         click.secho(line, fg=color)

@@ -7,6 +7,7 @@ regression here hangs or crashes the test, which fails it as loudly.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -288,3 +289,41 @@ def test_a_full_disk_loses_no_finding(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "verdict: conforms" in result.output
     assert "the reports cannot be written: No space left on device" in result.output
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_disk_that_fills_during_a_fuzz_run_loses_no_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from schemathesis.cli import executor
+
+    made = executor.initialize_report_handlers
+
+    class FillsUp:
+        """Schemathesis' own writer on a disk that fills: its thread's error is raised when
+        the run shuts it down, as Schemathesis' `WriterWorker.join` raises it."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def start(self, context: Any) -> None:
+            self.inner.start(context)
+
+        def handle_event(self, context: Any, event: Any) -> None:
+            self.inner.handle_event(context, event)
+
+        def shutdown(self, context: Any) -> None:
+            self.inner.shutdown(context)
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(executor, "initialize_report_handlers", lambda **kw: [FillsUp(h) for h in made(**kw)])
+    reports = tmp_path / "reports"
+    command = ["fuzz", "--max-examples", "3", "--duration", "2m", "--seed", "1", "--report-dir", str(reports)]
+    result = CliRunner().invoke(main, command)
+    # The run went on to its end; its summary came first, then one line for the lost report.
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert json.loads((reports / "summary.json").read_text())["interrupted"] is False
+    assert "some reports could not be written" in result.output
+    assert "No space left on device" in result.output
+    assert result.exit_code == 2

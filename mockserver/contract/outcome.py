@@ -79,6 +79,8 @@ class RunOutcome:
     # Set when the run was stopped early: "SIGINT", "SIGTERM", or "time limit".
     interrupted_by: str | None = None
     reports: list[Path] = field(default_factory=list)
+    # Why a report could not be written (a full disk, a folder removed mid-run), if one could not.
+    unwritten: str | None = None
     duration: float = 0.0
 
     @property

@@ -511,16 +511,28 @@ def run(
         deadline = threading.Timer(options.max_time, expire)
         deadline.daemon = True
 
+    def writing(handler: Any, step: str, *args: Any) -> None:
+        # A full disk or a folder gone mid-run costs that report, never the run or its findings.
+        try:
+            getattr(handler, step)(context, *args)
+        except OSError as exc:
+            handlers.remove(handler)
+            if step != "shutdown":
+                # Its file is closed all the same (the flush may fail again: the disk is full).
+                with contextlib.suppress(OSError):
+                    handler.shutdown(context)
+            outcome.unwritten = outcome.unwritten or f"{options.report_dir}: {exc.strerror or exc}"
+
     def feed(event: Any) -> None:
         if context is None:
             return
         context.on_event(event)
-        for handler in handlers:
-            handler.handle_event(context, event)
+        for handler in list(handlers):
+            writing(handler, "handle_event", event)
 
     stopped_by_run = False
-    for handler in handlers:
-        handler.start(context)
+    for handler in list(handlers):
+        writing(handler, "start")
     for event in _events(schema, options, str(options.spec_path)) if handlers else ():
         feed(event)
     try:
@@ -560,9 +572,12 @@ def run(
             deadline.cancel()
             deadline.join()
         outcome.duration = time.monotonic() - started
-        for handler in handlers:
-            handler.shutdown(context)
-        _scrub(outcome.reports, options.secrets)
+        for handler in list(handlers):
+            writing(handler, "shutdown")
+        try:
+            _scrub(outcome.reports, options.secrets)
+        except OSError as exc:
+            outcome.unwritten = outcome.unwritten or f"{options.report_dir}: {exc.strerror or exc}"
     if expired.is_set() and not outcome.interrupted:
         outcome.interrupted_by = "time limit"
     for label in chosen:
