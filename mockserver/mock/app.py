@@ -45,6 +45,7 @@ from mockserver.mock.generate import Compiler
 from mockserver.mock.handlers import Answer, Responder
 from mockserver.mock.identities import Directory
 from mockserver.mock.journal import Journal, JournalMiddleware
+from mockserver.mock.memo import AnswerMemoMiddleware
 from mockserver.mock.middleware import (
     CollectingParameterValidator,
     ErrorShapeMiddleware,
@@ -262,13 +263,17 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
             journal=_journal(mock, settings),
             origins=named,
         )
+    steerables = _steerables(mock, settings)
+    if not any(operation.chaos.active for operation in steerables.values()):
+        # Inside the journal (every request is still recorded), outside everything that
+        # routes, checks and renders: a repeated read is answered as it was the first time.
+        app.add_middleware(AnswerMemoMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
         ErrorShapeMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
         styles=mock.styles,
         challenges={op_id: challenge(mock.document, e.security) for op_id, e in mock.endpoints.items()},
     )
-    steerables = _steerables(mock, settings)
     app.add_middleware(
         PydanticQueryMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
