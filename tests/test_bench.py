@@ -55,6 +55,7 @@ def test_targets_are_ratios_of_the_same_run() -> None:
                 "prism-dynamic": {**row, "rps": 10.0},
             },
             "limit=1000": {"mockserver": row, "floor": {**row, "rps": 150.0}},
+            "limit=100 unique": {"mockserver": row, "floor": {**row, "rps": 110.0}},
         },
         "cold_ms": 40.0,
         "generation_per_s": 25_000.0,
@@ -75,6 +76,7 @@ def test_targets_are_ratios_of_the_same_run() -> None:
     assert verdicts["limit=1000 vs floor"] and verdicts["skip=999000 vs skip=0"]
     assert not verdicts["start-up, 1,188 operations"]  # 12 s is above 10 s
     assert verdicts["peak RSS, 1,188 operations"]
+    assert verdicts["limit=100 unique vs floor"]  # 0.91x
 
 
 @pytest.mark.slow
