@@ -233,6 +233,18 @@ def main() -> None:
     help="The largest request body read (bytes, or with KB, MB or GB); a larger one gets 413. 0: no limit.",
 )
 @click.option(
+    "--stateless",
+    is_flag=True,
+    help="Forget writes at once: every answer a function of the request alone. By default each "
+    "session (X-Mock-Session, else the credential) keeps its writes, and every read sees them.",
+)
+@click.option(
+    "--state",
+    default="",
+    help="Where writes are kept: in this process (default), sqlite:PATH (across restarts), or "
+    "redis://HOST:PORT/DB (shared by --workers and by replicas).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -258,6 +270,8 @@ def serve(
     journal_size: int,
     request_timeout: float,
     max_body: int,
+    stateless: bool,
+    state: str,
     access_log: bool,
 ) -> None:
     """Serve the mock API (Swagger UI at /ui, spec at /openapi.json, readiness at /healthz).
@@ -280,7 +294,13 @@ def serve(
         faults=faults,
         journal_size=journal_size,
         max_body=max_body,
+        stateless=stateless,
+        state=state,
     )
+    if workers > 1 and not stateless and not state.strip():
+        # Each worker would keep its own writes: a read answered by another would not see them.
+        apart = f"--workers {workers} would keep each worker's writes apart"
+        fail(f"{apart}: add --state redis://... or --stateless")
     plan: list[Plan] = []
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.

@@ -207,8 +207,17 @@ def test_a_new_create_operation_validates_its_body_and_answers_201(edited: Path)
         created = client.post("/assistants", json={"name": "Night Line"}, headers=DEV)
         assert created.status_code == 201
         assert created.json()["name"] == "Night Line" and "llm_settings" in created.json()
+        # Writes stick: a second create is a second record, and the list holds both.
         again = client.post("/assistants", json={"name": "Night Line"}, headers=DEV)
-        assert again.content == created.content
+        assert again.json()["id"] != created.json()["id"] and again.json()["name"] == "Night Line"
+        listed: list[dict[str, Any]] = []
+        while page := client.get(f"/assistants?limit=100&skip={len(listed)}", headers=DEV).json():
+            listed += page
+        assert [a["id"] for a in listed[-2:]] == [created.json()["id"], again.json()["id"]]
+        # The tenant's field and what `created_by_me` reads are the creator's.
+        assert (created.json()["organization_id"], created.json()["user_id"]) == (1, 1)
+        mine = client.get("/assistants?limit=1000&created_by_me=true", headers=DEV).json()
+        assert mine[-1]["id"] == again.json()["id"]
         invalid = client.post("/assistants", json={"name": 5}, headers=DEV)
         assert invalid.status_code in (400, 422)
         assert client.post("/assistants", json={"name": "x"}).status_code == 401

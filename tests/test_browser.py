@@ -105,3 +105,50 @@ def test_swagger_ui_authorize_try_it_out_execute(page: Page, stub: str) -> None:
     assert status.inner_text().strip().startswith("200")
     body = page.locator(".live-responses-table .microlight, .live-responses-table pre").first.inner_text()
     assert '"llm_provider"' in body
+
+
+@pytest.fixture(scope="module")
+def notes_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    document = Path(__file__).parent / "documents" / "crud.yaml"
+    fixtures = tmp_path_factory.mktemp("no-fixtures")
+    with server("--spec", str(document), "--fixtures", str(fixtures), "--count", "12") as base:
+        yield base
+
+
+def test_a_page_on_another_origin_creates_edits_and_deletes_and_every_list_sees_it(
+    page: Page, notes_stub: str, other_origin: str
+) -> None:
+    page.goto(other_origin + "/index.html")
+    story = page.evaluate(
+        """async (base) => {
+            const headers = {Authorization: 'Bearer dev-token', 'X-Mock-Session': 'browser'};
+            const json = {...headers, 'Content-Type': 'application/json'};
+            const list = async () => (await fetch(`${base}/notes?offset=0&limit=100`, {headers})).json();
+            const before = await list();
+            const created = await fetch(`${base}/notes`, {
+                method: 'POST', headers: json, body: JSON.stringify({title: 'From the browser', done: false}),
+            });
+            const note = await created.json();
+            const listed = await list();
+            const edited = await fetch(`${base}/notes/${note.id}`, {
+                method: 'PATCH',
+                headers: {...headers, 'Content-Type': 'application/merge-patch+json'},
+                body: JSON.stringify({done: true}),
+            });
+            const done = await (await fetch(`${base}/notes?done=true&limit=100`, {headers})).json();
+            const removed = await fetch(`${base}/notes/${note.id}`, {method: 'DELETE', headers});
+            const after = await list();
+            return {
+                before: before.total, created: created.status, listed: listed.total,
+                last: listed.items[listed.items.length - 1].id, id: note.id,
+                edited: (await edited.json()).done, inDone: done.items.some(n => n.id === note.id),
+                removed: removed.status, after: after.total, gone: !after.items.some(n => n.id === note.id),
+            };
+        }""",
+        notes_stub,
+    )
+    assert (story["created"], story["removed"]) == (201, 204)
+    # Created last, counted, edited into the filter, deleted out of every page.
+    assert story["listed"] == story["before"] + 1 and story["last"] == story["id"]
+    assert story["edited"] is True and story["inDone"] is True
+    assert story["after"] == story["before"] and story["gone"] is True

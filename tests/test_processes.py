@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from mockserver.cli import main
 from tests.conftest import DEV, OTHER
 
 MOCKSERVER = str(Path(sys.executable).parent / "mockserver")
@@ -76,8 +78,17 @@ def test_two_processes_same_seed_same_bytes() -> None:
 
 @pytest.mark.slow
 def test_workers_agree() -> None:
-    with server("--workers", "2") as base, httpx.Client(base_url=base) as client:
+    with server("--workers", "2", "--stateless") as base, httpx.Client(base_url=base) as client:
         # New connections get spread over the workers by the kernel; all must answer alike.
         answers = {httpx.get(base + "/assistants?skip=3&limit=20", headers=DEV).content for _ in range(20)}
         assert len(answers) == 1
         assert client.get("/healthz").status_code == 200
+
+
+def test_workers_that_would_keep_writes_apart_are_refused() -> None:
+    result = CliRunner().invoke(main, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "mockserver: error: --workers 2 would keep each worker's writes apart: "
+        "add --state redis://... or --stateless"
+    ]

@@ -33,6 +33,7 @@ from mockserver.mock.auth import (
     alternative_schemes,
     api_key_names,
     challenge,
+    credential_places,
     declared_schemes,
     security_map,
 )
@@ -60,8 +61,11 @@ from mockserver.mock.middleware import (
 from mockserver.mock.problems import BodyMaker, ErrorStyle, phrase, style_of
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, render
+from mockserver.mock.sessions import ResetMiddleware
 from mockserver.mock.settings import Settings
+from mockserver.mock.state import RecordShape, Store
 from mockserver.mock.steering import Canned, Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
+from mockserver.mock.stores import backend_for
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.document import SpecError, deref, json_media, load_document
 from mockserver.model.endpoints import Endpoint, details
@@ -185,8 +189,25 @@ def compile_mock(settings: Settings) -> Mock:
     curated = load_records(settings.fixtures_dir, spec, directory, dataset.complete) if directory else {}
     dataset.build(curated)
     answers = {op_id: _answer(compiler, document, endpoint) for op_id, endpoint in found.items()}
+    shapes = {
+        op_id: RecordShape.of(document, endpoint.listing.item_schema)
+        for op_id, (endpoint, _) in lists.items()
+        if endpoint.listing is not None
+    }
     responder = Responder(
-        found, dataset, values, bodies, envelopes, settings.seed, checkers, media, echoed, answers
+        found,
+        dataset,
+        values,
+        bodies,
+        envelopes,
+        settings.seed,
+        checkers,
+        media,
+        echoed,
+        answers,
+        store=None if settings.stateless else Store(backend_for(settings)),
+        shapes=shapes,
+        credentials=credential_places(document),
     )
     return Mock(
         document,
@@ -255,19 +276,34 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
     app.add_middleware(
         RequestFramingMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=settings.max_body
     )
+    # The origins named with --cors-origins: the only pages that may clear the journal or reset.
+    named = [o.strip() for o in settings.cors_origins.split(",") if o.strip() and o.strip() != "*"]
     if settings.journal_size > 0:
-        named = [o.strip() for o in settings.cors_origins.split(",") if o.strip() and o.strip() != "*"]
         app.add_middleware(
             JournalMiddleware,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             journal=_journal(mock, settings),
             origins=named,
         )
+    store = mock.responder.store
+    if store is not None:
+        app.add_middleware(
+            ResetMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            store=store,
+            credentials=credential_places(mock.document),
+            origins=named,
+        )
     steerables = _steerables(mock, settings)
     if not any(operation.chaos.active for operation in steerables.values()):
         # Inside the journal (every request is still recorded), outside everything that
-        # routes, checks and renders: a repeated read is answered as it was the first time.
-        app.add_middleware(AnswerMemoMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+        # routes, checks and renders: a repeated read is answered as it was the first time,
+        # until a write of any session changes what the reads may see.
+        app.add_middleware(
+            AnswerMemoMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            version=(lambda: store.version) if store is not None else None,
+        )
     app.add_middleware(
         ErrorShapeMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
@@ -726,7 +762,7 @@ def _error_makers(
                 makers[status] = _shown(shown[0])
             continue
         schema = deref(document, media[1].get("schema", {}))
-        if not isinstance(schema, dict) or set(schema.get("properties") or {}) == {"detail"}:
+        if not isinstance(schema, dict):
             continue
         known = compiled.get(id(schema))
         if known is None or known[0] is not schema:

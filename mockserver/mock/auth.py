@@ -179,6 +179,16 @@ def api_key_names(document: dict[str, Any], where: str) -> list[str]:
     return [str(s.get("name")) for s in schemes if s.get("type") == "apiKey" and s.get("in") == where]
 
 
+def credential_places(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Where a request presents an API key, as (header | query | cookie, name); header names
+    lower-case, as ASGI writes them."""
+    return tuple(
+        (where, name.lower() if where == "header" else name)
+        for where in ("header", "query", "cookie")
+        for name in api_key_names(document, where)
+    )
+
+
 def challenge(document: dict[str, Any], security: tuple[dict[str, list[str]], ...]) -> str:
     """The WWW-Authenticate value of an operation's 401: one challenge per scheme it accepts
     (RFC 9110 §11.6.1). An API key has no registered scheme; it is named as one, with where it goes."""

@@ -161,6 +161,11 @@ class Collection:
                 self._matches[key] = found
             return found
 
+    def is_membership(self, field: str) -> bool:
+        """Whether a filter on `field` selects records whose array holds the value."""
+        attribute = self._attributes.get(field)
+        return attribute is not None and attribute.members
+
     def page(self, offset: int, limit: int, criteria: dict[str, Any]) -> list[Record]:
         selected = self.positions(criteria)[offset : offset + limit]
         return [self.item(position) for position in selected]
@@ -520,6 +525,23 @@ class Dataset:
         ctx = Ctx(record_rng(key, position), position, self._values.draw)
         completed: Record = gen(ctx, record)
         return completed
+
+    def made(self, operation_id: str, tenant: Any, position: int, over: Record) -> Record:
+        """A record created at `position` (after the generated ones): what `over` says, the
+        tenant's field, the collection's id for that position unless `over` names one, and every
+        other field generated as a function of (seed, operation, tenant, position)."""
+        endpoint, gen = self._lists[operation_id]
+        collection = self.collection(operation_id, tenant)
+        codec = self._codecs[operation_id]
+        fixed = dict(over)
+        if endpoint.tenant is not None and endpoint.tenant.field and tenant is not None:
+            fixed[endpoint.tenant.field] = tenant
+        if not codec.opaque and collection is not None:
+            index = position - len(collection.curated)
+            fixed.setdefault(codec.field, codec.encode(self._tenant_positions[operation_id][tenant], index))
+        key = stem_key(f"{self._settings.seed}/{operation_id}/{tenant}/created")
+        made: Record = gen(Ctx(record_rng(key, position), position, self._values.draw), fixed)
+        return made
 
     def locate(self, operation_id: str, tenant: Any, identifier: Any) -> bytes | None:
         """The serialized record with this id in the tenant's list, as the list serves it."""

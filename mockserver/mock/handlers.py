@@ -24,16 +24,33 @@ from connexion.decorators.parameter import sanitized
 from starlette.responses import Response
 
 from mockserver.mock.context import MISSING, Ctx, Gen
-from mockserver.mock.dataset import AT, Collection, Dataset, compact_json, record_rng, stem_key
+from mockserver.mock.dataset import AT, Collection, Dataset, Record, compact_json, record_rng, stem_key
 from mockserver.mock.examples import Example
 from mockserver.mock.identities import Caller
-from mockserver.mock.middleware import NotAcceptableProblem, NotFoundProblem, form_object
+from mockserver.mock.middleware import (
+    ConflictProblem,
+    InsufficientStorageProblem,
+    NotAcceptableProblem,
+    NotFoundProblem,
+    form_object,
+)
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, negotiate, render
+from mockserver.mock.sessions import session_name
+from mockserver.mock.state import (
+    Changes,
+    RecordShape,
+    Session,
+    StateFull,
+    Store,
+    View,
+    merge_patch,
+    shown_json,
+)
 from mockserver.mock.steering import preferences, preferred_example
 from mockserver.model.document import json_media
-from mockserver.model.endpoints import Endpoint, Listing
-from mockserver.model.semantics import NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
+from mockserver.model.endpoints import Endpoint, Listing, collection_writes
+from mockserver.model.semantics import CALLER_PREFIX, NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
 
 Handler = Callable[..., Awaitable[Response]]
 # How a range filter's bound is written after its field in the dataset's criteria.
@@ -102,8 +119,18 @@ class Responder:
         media: dict[str, tuple[str, bytes] | None] | None = None,
         echoed: dict[str, frozenset[str]] | None = None,
         answers: dict[str, Answer] | None = None,
+        store: Store | None = None,
+        shapes: dict[str, RecordShape] | None = None,
+        credentials: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.answers = answers or {}
+        # Each session's writes (None: stateless), what the server sets and hides in each
+        # list's records, the write operations by the list they write to, and where a request
+        # presents its credential (what names its session when no header does).
+        self.store = store
+        self.shapes = shapes or {}
+        self.writes = collection_writes(endpoints) if store is not None else {}
+        self.credentials = credentials
         # Validators of the JSON success bodies, the bodies of the non-JSON ones, and the fields
         # a response declares (only those are echoed from the request).
         self.checkers = checkers or {}
@@ -147,13 +174,18 @@ class Responder:
                     self.admit(endpoint, caller, params)
                     response = Response(example.body, status_code=success, media_type=example.media_type)
                     return answer.dressed(response, example.media_type)
+            session = self._session() if self.store is not None else None
+            if operation_id in self.writes and session is not None:
+                body = kwargs.get("body", MISSING)
+                response = self.write(endpoint, params, body, caller, session)
+                return answer.dressed(response, chosen)
             if chosen in bodies and kind not in ("list", "item"):
                 response = Response(bodies[chosen], status_code=success, media_type=chosen)
                 return answer.dressed(response, chosen)
             if kind == "list":
-                response = self.list(endpoint, params, caller)
+                response = self.list(endpoint, params, caller, session)
             elif kind == "item":
-                response = self.item(endpoint, params, caller)
+                response = self.item(endpoint, params, caller, session)
             else:
                 response = self.generated(endpoint, params, kwargs.get("body", MISSING))
             return answer.dressed(response, chosen)
@@ -186,12 +218,43 @@ class Responder:
         if not found or self.dataset.collection(listing.operation_id, tenant) is None:
             raise NotFoundProblem("Organization was not found.")
 
-    def list(self, endpoint: Endpoint, raw: dict[str, Any], caller: Caller | None) -> Response:
+    def _session(self) -> str:
+        return session_name(
+            current_request.headers, current_request.query_params, current_request.cookies, self.credentials
+        )
+
+    def _records(self, operation_id: str, tenant: Any, session: str | None) -> Collection | View | None:
+        """A tenant's records of a list as the session sees them (with its writes)."""
+        collection = self.dataset.collection(operation_id, tenant)
+        if collection is None or session is None or self.store is None:
+            return collection
+        written = self.store.read(session)
+        changes = written.changes.get((operation_id, tenant)) if written is not None else None
+        return collection if changes is None else View(collection, changes)
+
+    def _position(
+        self, operation_id: str, tenant: Any, records: Collection | View, identifier: Any
+    ) -> int | None:
+        """Where the record with this id stands in the list as the session sees it, or None."""
+        if not isinstance(records, View):
+            return self.dataset.position(operation_id, tenant, identifier)
+        changes = records.changes
+        written = changes.ids.get(str(identifier))
+        if written is not None:
+            return written
+        position = self.dataset.position(operation_id, tenant, identifier)
+        if position is None or position in changes.deleted or position in changes.records:
+            return None
+        return position
+
+    def list(
+        self, endpoint: Endpoint, raw: dict[str, Any], caller: Caller | None, session: str | None = None
+    ) -> Response:
         listing = endpoint.listing
         assert listing is not None
         params = {**dict(endpoint.defaults), **raw}
         found, tenant = self._tenant(endpoint, caller, params)
-        collection = self.dataset.collection(endpoint.operation_id, tenant) if found else None
+        collection = self._records(endpoint.operation_id, tenant, session) if found else None
         if collection is None:
             # Unknown and forbidden look the same, so that existence does not leak.
             name = params.get(endpoint.tenant.parameter or "", tenant) if endpoint.tenant else tenant
@@ -216,7 +279,7 @@ class Responder:
             # A filter on a field the records keep no values of for filtering: the id selects
             # its record; another (a field the records never hold) selects nothing.
             at = (
-                self.dataset.position(endpoint.operation_id, tenant, value)
+                self._position(endpoint.operation_id, tenant, collection, value)
                 if f.field == endpoint.key_field
                 else None
             )
@@ -242,7 +305,7 @@ class Responder:
         self,
         endpoint: Endpoint,
         pagination: Pagination,
-        collection: Collection,
+        collection: Collection | View,
         tenant: Any,
         criteria: dict[str, Any],
         params: dict[str, Any],
@@ -253,7 +316,7 @@ class Responder:
         if cursor is None or cursor == "":
             return 0  # `?cursor=` reads as the first page, as most cursor APIs read it
         if pagination.next_from == NEXT_IS_LAST_KEY:
-            position = self.dataset.position(endpoint.operation_id, tenant, cursor)
+            position = self._position(endpoint.operation_id, tenant, collection, cursor)
             if position is None and "404" in endpoint.responses:
                 raise NotFoundProblem(f"No record has the id {cursor!r}.")
             if position is None:
@@ -272,7 +335,7 @@ class Responder:
         self,
         endpoint: Endpoint,
         pagination: Pagination,
-        collection: Collection,
+        collection: Collection | View,
         criteria: dict[str, Any],
         at: int,
     ) -> str:
@@ -343,11 +406,17 @@ class Responder:
 
     # ----------------------------------------------------------------------- items
 
-    def item(self, endpoint: Endpoint, params: dict[str, Any], caller: Caller | None) -> Response:
+    def item(
+        self, endpoint: Endpoint, params: dict[str, Any], caller: Caller | None, session: str | None = None
+    ) -> Response:
         parent = self.endpoints[str(endpoint.item_of)]
         found, tenant = self._tenant(parent, caller, params)
         identifier = params.get(str(endpoint.id_parameter))
-        body = self.dataset.locate(parent.operation_id, tenant, identifier) if found else None
+        records = self._records(parent.operation_id, tenant, session) if found else None
+        position = (
+            None if records is None else self._position(parent.operation_id, tenant, records, identifier)
+        )
+        body = None if records is None or position is None else records.item_json(position)
         if body is None:
             declared = endpoint.responses
             if "404" in declared or "4XX" in declared or "default" in declared:
@@ -358,6 +427,123 @@ class Responder:
         if endpoint.record_field is not None:
             body = compact_json({endpoint.record_field: []})[:-3] + body + b"}"
         return Response(body, status_code=_status(status), media_type="application/json")
+
+    # ----------------------------------------------------------------------- writes
+
+    def write(
+        self, endpoint: Endpoint, raw: dict[str, Any], body: Any, caller: Caller | None, session: str
+    ) -> Response:
+        """Create, replace, merge into or remove a record of the list the operation writes to,
+        in the session's changes; answered with the record as the list now serves it."""
+        assert self.store is not None
+        list_id, verb = self.writes[endpoint.operation_id]
+        listing = self.endpoints[list_id]
+        params = {**dict(listing.defaults), **raw}
+        found, tenant = self._tenant(listing, caller, params)
+        collection = self.dataset.collection(list_id, tenant) if found else None
+        if collection is None:
+            name = params.get(listing.tenant.parameter or "", tenant) if listing.tenant else tenant
+            raise NotFoundProblem(f"Organization '{name}' was not found.")
+        shape = self.shapes.get(list_id, RecordShape())
+        try:
+            with self.store.writing(session) as written:
+                record = self._write(
+                    endpoint, verb, listing, collection, tenant, params, body, written, caller
+                )
+        except StateFull as exc:
+            raise InsufficientStorageProblem(str(exc)) from None
+        return self._written(endpoint, params, record, shape)
+
+    def _write(
+        self,
+        endpoint: Endpoint,
+        verb: str,
+        listing: Endpoint,
+        collection: Collection,
+        tenant: Any,
+        params: dict[str, Any],
+        body: Any,
+        written: Session,
+        caller: Caller | None,
+    ) -> Record:
+        """One write, in the session's changes: refused (404, 409) before anything changes."""
+        list_id, key = listing.operation_id, listing.key_field
+        shape = self.shapes.get(list_id, RecordShape())
+        changes = written.changes.get((list_id, tenant))
+        records: Collection | View = collection if changes is None else View(collection, changes)
+        position: int | None = None
+        old: Record | None = None
+        if verb != "create":
+            identifier = params.get(str(endpoint.id_parameter))
+            position = self._position(list_id, tenant, records, identifier)
+            old = None if position is None else _whole(records, position)
+            if position is None or old is None:
+                raise NotFoundProblem(f"No record has the id {identifier!r}.")
+        elif key in shape.writable(body):
+            taken = shape.writable(body)[key]
+            if self._position(list_id, tenant, records, taken) is not None:
+                status = 409 if "409" in endpoint.responses else endpoint.validation_status()
+                raise ConflictProblem(status, f"A record with the {key} {taken!r} exists already.")
+        changes = written.changes.setdefault((list_id, tenant), Changes(base=len(collection)))
+        record: Record | None
+        if verb == "create":
+            position = changes.base + changes.added
+            over = shape.stamped(shape.writable(body), written.clock, created=True)
+            attrs = caller.attrs() if caller is not None else {}
+            for f in listing.filters:
+                # What a `$caller` filter reads is the creator's (`created_by_me` finds it).
+                if isinstance(f.equals, str) and f.equals.startswith(CALLER_PREFIX) and caller is not None:
+                    set_field(over, f.field, f.expected(attrs))
+            record = self.dataset.made(list_id, tenant, position, over)
+            changes.added += 1
+        elif verb == "remove":
+            assert position is not None and old is not None
+            changes.deleted.add(position)
+            changes.records.pop(position, None)
+            changes.shown.pop(position, None)
+            changes.ids.pop(str(old.get(key)), None)
+            record = old
+        else:
+            assert position is not None and old is not None
+            sent = shape.writable(body)
+            if verb == "replace":
+                new = {k: v for k, v in old.items() if k in shape.server_set}
+                new.update(sent)
+            else:
+                new = merge_patch(old, sent)
+            # Its id and tenant stay; a required field the write left out keeps its value,
+            # so that the list's schema still holds of every record it serves.
+            pinned = (key, listing.tenant.field if listing.tenant is not None else None)
+            for name in shape.required:
+                if name in old:
+                    new.setdefault(name, old[name])
+            new.update({name: old[name] for name in pinned if name is not None and name in old})
+            record = shape.stamped(new, written.clock, created=False)
+        if verb != "remove":
+            assert position is not None and record is not None
+            changes.records[position] = record
+            changes.shown[position] = shown_json(record, shape.hidden)
+            changes.ids[str(record.get(key))] = position
+        return record
+
+    def _written(
+        self, endpoint: Endpoint, params: dict[str, Any], record: Record, shape: RecordShape
+    ) -> Response:
+        """A write's answer: its declared status, and the record where its schema holds one."""
+        status, response = endpoint.success()
+        code = _status(status)
+        media = json_media(response.get("content") if isinstance(response, dict) else None)
+        if code in (204, 304) or media is None:
+            return Response(b"", status_code=code)
+        shown = {k: v for k, v in record.items() if k not in shape.hidden}
+        wrapped = {endpoint.record_field: shown} if endpoint.record_field else shown
+        checker = self.checkers.get(endpoint.operation_id)
+        if checker is not None and checker.is_valid(wrapped):
+            media_type = media[0] if "json" in media[0] else "application/json"
+            return Response(compact_json(wrapped), status_code=code, media_type=media_type)
+        # An answer of another shape (`{id}`, an envelope): generated, with the record's fields
+        # where it declares them.
+        return self.generated(endpoint, params, shown)
 
     # ----------------------------------------------------------------------- others
 
@@ -400,6 +586,13 @@ class Responder:
             status_code=_status(status),
             media_type=media[0] if "json" in media[0] else "application/json",
         )
+
+
+def _whole(records: Collection | View, position: int) -> Record | None:
+    """The whole record at a position of the list as a session sees it."""
+    if isinstance(records, View):
+        return records.record(position)
+    return records.item(position) if 0 <= position < len(records) else None
 
 
 def _request_fields(

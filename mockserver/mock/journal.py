@@ -152,35 +152,42 @@ class JournalMiddleware:
     async def _serve(self, scope: Scope, send: Send) -> None:
         method = scope["method"]
         if method == "DELETE":
-            origin = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"origin"), None)
-            if origin is not None and origin not in self.origins:
+            origin = foreign_origin(scope, self.origins)
+            if origin is not None:
                 # Any page the developer visits can reach a stub on localhost: only a page of
                 # an origin named with --cors-origins may clear what their tests rely on.
-                await _json(
+                await json_answer(
                     send, 403, {"detail": f"The journal is not cleared for a page on {origin[:100]}."}
                 )
                 return
             self.journal.clear()
-            await _json(send, 204, None)
+            await json_answer(send, 204, None)
             return
         if method not in ("GET", "HEAD"):
-            await _json(send, 405, {"detail": "Method Not Allowed"}, {"allow": "GET, HEAD, DELETE"})
+            await json_answer(send, 405, {"detail": "Method Not Allowed"}, {"allow": "GET, HEAD, DELETE"})
             return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         status = params.get("status")
         limit = params.get("limit")
         if any(v is not None and not (v.isascii() and v.isdigit()) for v in (status, limit)):
-            await _json(send, 400, {"detail": "status and limit must be integers"})
+            await json_answer(send, 400, {"detail": "status and limit must be integers"})
             return
         found = self.journal.entries(
             params.get("method"), params.get("path"), int(status) if status else None
         )
         if limit is not None:
             found = found[-int(limit) :] if int(limit) else []
-        await _json(send, 200, {"entries": [asdict(e) for e in found], "size": self.journal.size})
+        await json_answer(send, 200, {"entries": [asdict(e) for e in found], "size": self.journal.size})
 
 
-async def _json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+def foreign_origin(scope: Scope, origins: frozenset[str]) -> str | None:
+    """The origin of a page not named with --cors-origins that sent this request, if one did:
+    such a page may read the stub, never clear what its tests rely on."""
+    origin = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"origin"), None)
+    return origin if origin is not None and origin not in origins else None
+
+
+async def json_answer(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     payload = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
     raw = [(b"content-length", str(len(payload)).encode())]
     if body is not None:

@@ -8,12 +8,14 @@ from it without routing, validating and rendering again.
 
 Only what is a function of the request is kept: `GET` and `HEAD` without a body, without a
 `Prefer` header (which may ask for a delay), never a 5xx, and nothing while latency or faults
-are configured (they are drawn per request). `serve --watch` builds a new app, and with it a new
-memo, when the document or the fixtures change.
+are configured (they are drawn per request). Every write (any session's) moves the memo on to new
+keys; `serve --watch` builds a new app, and with it a new memo, when the document or the
+fixtures change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from hashlib import blake2b
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,13 +46,20 @@ def request_key(scope: Scope) -> bytes | None:
 class AnswerMemoMiddleware:
     """Keeps the first answer to each read and answers the same request from it."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MEMO_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = MEMO_BYTES, version: Callable[[], int] | None = None
+    ) -> None:
         self.app = app
+        # What the answers also depend on besides the request: the writes made so far (a
+        # counter every write bumps), when the mock keeps them.
+        self.version = version
         self.max_entry = max_bytes // 10
         self._kept: SizedLRU[Kept] = SizedLRU(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_key(scope) if scope["type"] == "http" else None
+        if key is not None and self.version is not None:
+            key += self.version().to_bytes(8, "big")
         if key is None:
             await self.app(scope, receive, send)
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -18,7 +19,7 @@ from connexion.validators import (
     JSONRequestBodyValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, Draft202012Validator, validators
+from jsonschema import Draft4Validator, Draft202012Validator, ValidationError, validators
 from starlette.datastructures import Headers, QueryParams
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
@@ -51,6 +52,20 @@ class NotFoundProblem(ProblemException):  # type: ignore[misc]
         super().__init__(status=404, title="Not Found", detail=detail)
 
 
+class ConflictProblem(ProblemException):  # type: ignore[misc]
+    """A write that would make a second record of one id (409, or the declared 400/422)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status=status, title="Conflict" if status == 409 else "Bad Request", detail=detail)
+
+
+class InsufficientStorageProblem(ProblemException):  # type: ignore[misc]
+    """A write past what the mock keeps (sessions, records per session)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=507, title="Insufficient Storage", detail=detail)
+
+
 class NotAcceptableProblem(ProblemException):  # type: ignore[misc]
     def __init__(self, detail: str) -> None:
         super().__init__(status=406, title="Not Acceptable", detail=detail)
@@ -78,10 +93,31 @@ def _validator(schema: dict[str, Any], kind: type = _ParameterValidator) -> Draf
     return entry[1]
 
 
+def _required_unless_read_only(
+    validator: Any, required: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """OpenAPI 3: a required property that is `readOnly` is required of responses only (the
+    server sets it), so a request body without the record's `id` or `created_at` is valid."""
+    if not validator.is_type(instance, "object") or not isinstance(required, list):
+        return
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    for name in required:
+        declared = properties.get(name)
+        if isinstance(declared, dict) and declared.get("readOnly") is True:
+            continue
+        if name not in instance:
+            yield ValidationError(f"{name!r} is a required property")
+
+
 # Draft 4 holds 5.0 no integer; JSON Schema since draft 6 (so OpenAPI 3.1), pydantic and JSON
 # itself hold it one. A client's serializer may write either.
 _BodyValidator = bounded(
-    validators.extend(Draft4RequestValidator, type_checker=Draft202012Validator.TYPE_CHECKER)
+    validators.extend(
+        Draft4RequestValidator,
+        {"required": _required_unless_read_only},
+        type_checker=Draft202012Validator.TYPE_CHECKER,
+    )
 )
 
 
@@ -375,6 +411,15 @@ class ErrorShapeMiddleware:
         detail = str(exc.detail or exc.title)
         if isinstance(exc, ParameterProblem):
             status, errors = style.validation_status, exc.errors
+            if (
+                errors
+                and all(e.location == "path" for e in errors)
+                and not style.covers(status)
+                and style.covers(404) == "404"
+            ):
+                # A URL no id of the operation's can fill names nothing: its declared 404,
+                # where it declares no answer for invalid input.
+                status, errors = 404, ()
         elif isinstance(exc, BadRequestProblem) and status == 400:
             # An invalid or missing body: the status the operation declares for invalid input,
             # worded as FastAPI words it where the document is FastAPI's.

@@ -97,10 +97,25 @@ def style_of(responses: dict[str, Any], declared: dict[str, BodyMaker] | None = 
             # FastAPI's HTTPException and validation bodies hold `detail` and nothing else; an
             # RFC 7807-like object with a `detail` string among its fields is generated.
             media = JSON_MEDIA if set(properties) == {"detail"} else "schema"
+    details = [_detail(r) for s, r in responses.items() if s.startswith("4") or s == "default"]
+    if media == JSON_MEDIA and all(d is None or d.get("type") == "string" for d in details):
+        # FastAPI's validation answer holds a list of errors at `detail`; a document whose
+        # every `detail` is a string declares no such answer, and is answered by its schema.
+        media = "schema"
     if media == "schema" and declared:
         return ErrorStyle(JSON_MEDIA, validation_status, declared, frozenset(responses), bodiless)
     shape = media if media in (PROBLEM_JSON, JSON_MEDIA) else PROBLEM_JSON
     return ErrorStyle(shape, validation_status, statuses=frozenset(responses), bodiless=bodiless)
+
+
+def _detail(response: Any) -> dict[str, Any] | None:
+    """The schema of a JSON error body's `detail` property, if it has one."""
+    content = response.get("content") if isinstance(response, dict) else None
+    media = content.get(JSON_MEDIA) if isinstance(content, dict) else None
+    schema = media.get("schema") if isinstance(media, dict) else None
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    detail = properties.get("detail") if isinstance(properties, dict) else None
+    return detail if isinstance(detail, dict) else None
 
 
 DEFAULT_STYLE = ErrorStyle(PROBLEM_JSON, 400)

@@ -41,6 +41,12 @@ class Settings:
     journal_size: int = 1000
     # The largest request body read, in bytes; a larger one is answered 413. 0 for no limit.
     max_body: int = DEFAULT_MAX_BODY
+    # Writes forgotten at once (every answer a function of the request alone), as before
+    # sessions; else each session's writes are kept and every read sees them.
+    stateless: bool = False
+    # Where the writes are kept: "" in this process, `sqlite:PATH` across restarts,
+    # `redis://HOST:PORT/DB` shared by workers and replicas.
+    state: str = ""
 
     def to_env(self) -> dict[str, str]:
         """Environment variables from which `from_env` rebuilds these settings.
@@ -57,5 +63,6 @@ class Settings:
             if raw is None:
                 continue
             default = getattr(cls(), f.name)
-            kwargs[f.name] = type(default)(raw)
+            # `bool("False")` is True: a flag is read as `to_env` wrote it.
+            kwargs[f.name] = raw == "True" if isinstance(default, bool) else type(default)(raw)
         return cls(**kwargs)  # type: ignore[arg-type]

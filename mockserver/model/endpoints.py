@@ -477,3 +477,24 @@ def _record_field(document: dict[str, JSON], endpoint: Endpoint, key: str) -> st
 def details(found: dict[str, Endpoint]) -> dict[str, Endpoint]:
     """Each list's detail operation (`GET /things/{id}`), by the list's operation id."""
     return {e.item_of: e for e in found.values() if e.item_of is not None and e.method == "get"}
+
+
+# What a write operation does to the list it belongs to, by its method.
+WRITE_VERBS = {"post": "create", "put": "replace", "patch": "merge", "delete": "remove"}
+
+
+def collection_writes(found: dict[str, Endpoint]) -> dict[str, tuple[str, str]]:
+    """Each write operation of a list's records, with (the list's operation id, its verb):
+    `POST /things` creates in `GET /things`; `PUT`, `PATCH` and `DELETE /things/{id}` replace,
+    merge into and remove the record the list holds under that id."""
+    lists = {e.path.rstrip("/"): e.operation_id for e in found.values() if e.listing is not None}
+    writes: dict[str, tuple[str, str]] = {}
+    for op_id, endpoint in found.items():
+        verb = WRITE_VERBS.get(endpoint.method)
+        if verb is None:
+            continue
+        if verb == "create" and endpoint.path.rstrip("/") in lists:
+            writes[op_id] = (lists[endpoint.path.rstrip("/")], verb)
+        elif verb != "create" and endpoint.item_of is not None:
+            writes[op_id] = (endpoint.item_of, verb)
+    return writes
