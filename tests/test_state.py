@@ -308,3 +308,47 @@ def test_schemathesis_stateful_phase_finds_the_stateless_stub_out_and_nothing_in
     # A stub that forgets: the record a 201 created cannot be read back (Schemathesis' own check).
     assert "ensure_resource_availability" in found(stateless=True)
     assert found(stateless=False) == set()
+
+
+def test_a_bound_selects_a_written_record_without_the_value_as_it_selects_a_generated_one() -> None:
+    from mockserver.mock.dataset import Attribute
+    from mockserver.mock.state import selects
+
+    generated = Attribute(bytes([0, 1]), (None, 4)).mask(3, ">=")
+    assert generated == b"\x01\x01"  # the record without a value is not excluded by the bound
+    assert selects({"priority": None}, 0, {"priority>=": 3}, lambda _: False)
+    assert not selects({"priority": 2}, 0, {"priority>=": 3}, lambda _: False)
+
+
+def test_an_id_a_client_took_is_never_given_to_a_later_record(tmp_path: Path) -> None:
+    # A client may name the note, or let the server do it.
+    text = DOCUMENT.read_text().replace(
+        'pattern: "^note_[0-9A-Za-z]{16}$", readOnly: true}', 'pattern: "^note_[0-9A-Za-z]{16}$"}'
+    )
+    text = text.replace("required: [id, title, done,", "required: [title, done,")
+    document = tmp_path / "named.yaml"
+    document.write_text(text)
+    made = lambda: create_app(Settings(spec_path=document, fixtures_dir=tmp_path / "none", count=5))  # noqa: E731
+    with TestClient(made()) as c:
+        # The id the server would give the second created note, learned from a fresh stub.
+        with TestClient(made()) as other:
+            ids = [
+                other.post("/notes", json={"title": "x", "done": False}, headers=DEV).json()["id"]
+                for _ in "ab"
+            ]
+        c.post("/notes", json={"id": ids[1], "title": "mine", "done": False}, headers=DEV)
+        c.post("/notes", json={"title": "theirs", "done": False}, headers=DEV)
+        listed, total = whole_list(c, DEV)
+        assert total == 7 and len({n["id"] for n in listed}) == 7
+        assert c.delete(f"/notes/{ids[1]}", headers=DEV).status_code == 204
+        assert all(c.get(f"/notes/{n['id']}", headers=DEV).status_code == 200 for n in whole_list(c, DEV)[0])
+
+
+def test_the_journal_holds_the_writes_for_assert_called(client: TestClient) -> None:
+    from mockserver.mock.journal import assert_called
+
+    note = client.post("/notes", json={"title": "Journaled", "done": False}, headers=DEV).json()
+    client.patch(f"/notes/{note['id']}", json={"done": True}, headers=MERGE)
+    client.delete(f"/notes/{note['id']}", headers=DEV)
+    entries = assert_called(client, "POST /notes", "PATCH /notes/*", "DELETE /notes/*")
+    assert [e["status"] for e in entries] == [201, 200, 204]

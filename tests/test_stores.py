@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +23,8 @@ from starlette.testclient import TestClient
 from mockserver.cli import main
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
+from mockserver.mock.state import Changes, StateUnavailable, Store
+from mockserver.mock.stores import SqliteBackend
 
 DOCUMENT = Path(__file__).parent / "documents" / "crud.yaml"
 DEV = {"Authorization": "Bearer dev-token"}
@@ -180,3 +183,64 @@ def test_a_store_that_cannot_be_reached_is_one_line_and_exit_2(tmp_path: Path) -
     assert len(result.output.strip().splitlines()) == 1
     result = CliRunner().invoke(main, ["serve", "--spec", str(DOCUMENT), "--state", "postgres://x"])
     assert result.exit_code == 2 and "not memory, sqlite:PATH or redis://HOST:PORT/DB" in result.output
+
+
+def write(store: Any, name: str, position: int = 1) -> None:
+    with store.writing(name) as session:
+        session.changes.setdefault(("notes", None), Changes(base=10)).deleted.add(position)
+
+
+def test_a_process_reads_what_another_wrote_even_past_its_cache(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    a, b = (Store(SqliteBackend(path, "space"), max_sessions=2) for _ in range(2))
+    write(a, "S1"), write(a, "S2")
+    b.reset()  # another worker resets every session: a's cache still holds both
+    write(a, "S3")
+    write(b, "S1", 5)  # another worker writes S1 again
+    found = a.read("S1")
+    assert found is not None and found.changes[("notes", None)].deleted == {5}
+
+
+def test_a_write_the_store_could_not_keep_is_kept_nowhere(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    a, b = Store(SqliteBackend(path, "space")), Store(SqliteBackend(path, "space"))
+    write(a, "T")
+    backend: Any = a.backend
+
+    def full(name: str, text: str) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    kept, backend.save = backend.save, full
+    with pytest.raises(StateUnavailable, match="disk is full"):
+        write(a, "T", 7)
+    backend.save = kept
+    seen = [s.read("T") for s in (a, b)]
+    assert [(x.clock, x.changes[("notes", None)].deleted) for x in seen if x] == [(1, {1}), (1, {1})]
+
+
+class Unreachable:
+    """A store whose server went away: every call fails as redis-py's do."""
+
+    errors: tuple[type[BaseException], ...] = (ConnectionError,)
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any) -> Any:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        return call
+
+
+def test_a_store_gone_away_is_a_503_with_retry_after_never_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.mock import app as app_module
+
+    monkeypatch.setattr(app_module, "backend_for", lambda settings: Unreachable())
+    with TestClient(mock("")) as c:
+        for response in (
+            c.get("/notes?limit=1", headers=DEV),
+            c.post("/notes", json={"title": "x", "done": False}, headers=DEV),
+            c.post("/__mockserver/reset", headers=DEV),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.headers["retry-after"] == "1"
+            assert "Connection refused" in response.json()["detail"]
+        assert c.get("/healthz").status_code == 200

@@ -302,7 +302,7 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         app.add_middleware(
             AnswerMemoMiddleware,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
-            version=(lambda: store.version) if store is not None else None,
+            version=store.memo_version if store is not None else None,
         )
     app.add_middleware(
         ErrorShapeMiddleware,

@@ -32,6 +32,7 @@ from mockserver.mock.middleware import (
     InsufficientStorageProblem,
     NotAcceptableProblem,
     NotFoundProblem,
+    UnavailableProblem,
     form_object,
 )
 from mockserver.mock.recipes import Values
@@ -42,6 +43,7 @@ from mockserver.mock.state import (
     RecordShape,
     Session,
     StateFull,
+    StateUnavailable,
     Store,
     View,
     merge_patch,
@@ -53,6 +55,8 @@ from mockserver.model.endpoints import Endpoint, Listing, collection_writes
 from mockserver.model.semantics import CALLER_PREFIX, NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
 
 Handler = Callable[..., Awaitable[Response]]
+# Positions a created record may pass over whose ids clients took before (each one at most once).
+MAX_ID_SKIPS = 1_000
 # How a range filter's bound is written after its field in the dataset's criteria.
 BOUNDS = {"min": ">=", "max": "<="}
 # Where a next cursor comes from besides an envelope field (nothing to write into the body).
@@ -154,7 +158,6 @@ class Responder:
             if location in ("path", "query") and not form_object(parameter)
         }
         names = {k: v for k, v in names.items() if k and k.isidentifier() and not keyword.iskeyword(k)}
-        kind = endpoint.kind
 
         answer = self.answers.get(operation_id, Answer())
 
@@ -175,20 +178,10 @@ class Responder:
                     response = Response(example.body, status_code=success, media_type=example.media_type)
                     return answer.dressed(response, example.media_type)
             session = self._session() if self.store is not None else None
-            if operation_id in self.writes and session is not None:
-                body = kwargs.get("body", MISSING)
-                response = self.write(endpoint, params, body, caller, session)
-                return answer.dressed(response, chosen)
-            if chosen in bodies and kind not in ("list", "item"):
-                response = Response(bodies[chosen], status_code=success, media_type=chosen)
-                return answer.dressed(response, chosen)
-            if kind == "list":
-                response = self.list(endpoint, params, caller, session)
-            elif kind == "item":
-                response = self.item(endpoint, params, caller, session)
-            else:
-                response = self.generated(endpoint, params, kwargs.get("body", MISSING))
-            return answer.dressed(response, chosen)
+            try:
+                return self._answer(endpoint, params, kwargs, caller, session, answer, chosen, bodies)
+            except StateUnavailable as exc:
+                raise UnavailableProblem(str(exc)) from None
 
         extra = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
@@ -196,6 +189,35 @@ class Responder:
         ]
         handle.__signature__ = inspect.Signature(list({p.name: p for p in extra}.values()))  # type: ignore[attr-defined]
         return handle
+
+    def _answer(
+        self,
+        endpoint: Endpoint,
+        params: dict[str, Any],
+        kwargs: dict[str, Any],
+        caller: Caller | None,
+        session: str | None,
+        answer: Answer,
+        chosen: str | None,
+        bodies: dict[str, bytes],
+    ) -> Response:
+        """The answer, once the request is parsed: a write, a body as written, or made."""
+        operation_id, kind = endpoint.operation_id, endpoint.kind
+        if operation_id in self.writes and session is not None:
+            body = kwargs.get("body", MISSING)
+            response = self.write(endpoint, params, body, caller, session)
+            return answer.dressed(response, chosen)
+        if chosen in bodies and kind not in ("list", "item"):
+            success = _status(endpoint.success()[0])
+            response = Response(bodies[chosen], status_code=success, media_type=chosen)
+            return answer.dressed(response, chosen)
+        if kind == "list":
+            response = self.list(endpoint, params, caller, session)
+        elif kind == "item":
+            response = self.item(endpoint, params, caller, session)
+        else:
+            response = self.generated(endpoint, params, kwargs.get("body", MISSING))
+        return answer.dressed(response, chosen)
 
     # ----------------------------------------------------------------------- lists
 
@@ -487,15 +509,22 @@ class Responder:
         changes = written.changes.setdefault((list_id, tenant), Changes(base=len(collection)))
         record: Record | None
         if verb == "create":
-            position = changes.base + changes.added
             over = shape.stamped(shape.writable(body), written.clock, created=True)
             attrs = caller.attrs() if caller is not None else {}
             for f in listing.filters:
                 # What a `$caller` filter reads is the creator's (`created_by_me` finds it).
                 if isinstance(f.equals, str) and f.equals.startswith(CALLER_PREFIX) and caller is not None:
                     set_field(over, f.field, f.expected(attrs))
-            record = self.dataset.made(list_id, tenant, position, over)
-            changes.added += 1
+            seen = View(collection, changes)
+            for _ in range(MAX_ID_SKIPS):
+                position = changes.base + changes.added
+                record = self.dataset.made(list_id, tenant, position, dict(over))
+                changes.added += 1
+                if key in over or self._position(list_id, tenant, seen, record.get(key)) is None:
+                    break
+                # A client chose the id this position's record would have: the position stays
+                # empty (as a deleted row's would), and the record takes the next one's.
+                changes.deleted.add(position)
         elif verb == "remove":
             assert position is not None and old is not None
             changes.deleted.add(position)
@@ -524,6 +553,7 @@ class Responder:
             changes.records[position] = record
             changes.shown[position] = shown_json(record, shape.hidden)
             changes.ids[str(record.get(key))] = position
+        assert record is not None
         return record
 
     def _written(

@@ -47,7 +47,7 @@ class AnswerMemoMiddleware:
     """Keeps the first answer to each read and answers the same request from it."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int = MEMO_BYTES, version: Callable[[], int] | None = None
+        self, app: ASGIApp, max_bytes: int = MEMO_BYTES, version: Callable[[], int | None] | None = None
     ) -> None:
         self.app = app
         # What the answers also depend on besides the request: the writes made so far (a
@@ -59,7 +59,9 @@ class AnswerMemoMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_key(scope) if scope["type"] == "http" else None
         if key is not None and self.version is not None:
-            key += self.version().to_bytes(8, "big")
+            # No version (a store out of reach): nothing is answered from, or kept in, the memo.
+            version = self.version()
+            key = None if version is None else key + version.to_bytes(8, "big")
         if key is None:
             await self.app(scope, receive, send)
             return

@@ -66,6 +66,13 @@ class InsufficientStorageProblem(ProblemException):  # type: ignore[misc]
         super().__init__(status=507, title="Insufficient Storage", detail=detail)
 
 
+class UnavailableProblem(ProblemException):  # type: ignore[misc]
+    """The store of the writes (a file, Redis) cannot be reached: the server's fault, for now."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=503, title="Service Unavailable", detail=detail, headers={"Retry-After": "1"})
+
+
 class NotAcceptableProblem(ProblemException):  # type: ignore[misc]
     def __init__(self, detail: str) -> None:
         super().__init__(status=406, title="Not Acceptable", detail=detail)

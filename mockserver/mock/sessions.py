@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.mock.journal import PREFIX, foreign_origin, json_answer
-from mockserver.mock.state import SESSION_HEADER, Store
+from mockserver.mock.state import SESSION_HEADER, StateUnavailable, Store
 
 RESET_PATH = f"{PREFIX}/reset"
 # A session name is kept as sent up to this length (a longer one by its digest).
@@ -70,17 +70,19 @@ class ResetMiddleware:
         if scope["method"] != "POST":
             await json_answer(send, 405, {"detail": "Method Not Allowed"}, {"allow": "POST"})
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin = foreign_origin(scope, self.origins)
         if origin is not None:
             await json_answer(send, 403, {"detail": f"Sessions are not reset for a page on {origin[:100]}."})
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        cookies = dict(
-            part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part
-        )
-        if query.get("all") in ("true", "1"):
-            forgotten = self.store.reset()
-        else:
-            forgotten = self.store.reset(session_name(headers, query, cookies, self.credentials))
+        # Read as the handlers read a request (Starlette's), so that it names the same session.
+        request = Request(scope)
+        try:
+            if request.query_params.get("all") in ("true", "1"):
+                forgotten = self.store.reset()
+            else:
+                named = session_name(request.headers, request.query_params, request.cookies, self.credentials)
+                forgotten = self.store.reset(named)
+        except StateUnavailable as exc:
+            await json_answer(send, 503, {"detail": str(exc)}, {"retry-after": "1"})
+            return
         await json_answer(send, 200, {"sessions_reset": forgotten})

@@ -35,6 +35,10 @@ from mockserver.model.semantics import compare, field_value, same_value, types
 # (507) rather than memory growing without bound.
 MAX_SESSIONS = 1_000
 MAX_RECORDS_PER_SESSION = 10_000
+# And the bytes one session's written records may take (a PATCH may grow a record).
+MAX_SESSION_BYTES = 16 * 2**20
+# The bytes every session's written records take together, in this process's memory.
+MAX_STORE_BYTES = 256 * 2**20
 # The header that names a session; without it, the credential a request presents does.
 SESSION_HEADER = "x-mock-session"
 
@@ -74,9 +78,15 @@ class Session:
 
     changes: dict[tuple[str, Any], Changes] = field(default_factory=dict)
     clock: int = 0
+    # Its `size()` after its last write (the store's total is the sum of these).
+    held: int = 0
 
     def records(self) -> int:
         return sum(len(c.records) + len(c.deleted) for c in self.changes.values())
+
+    def size(self) -> int:
+        """The bytes its written records take as served (what a cap on memory counts)."""
+        return sum(len(v) for c in self.changes.values() for v in c.shown.values())
 
 
 def encode(session: Session) -> str:
@@ -84,6 +94,7 @@ def encode(session: Session) -> str:
     return json.dumps(
         {
             "clock": session.clock,
+            "held": session.held,
             "changes": [
                 {
                     "list": op_id,
@@ -104,7 +115,7 @@ def encode(session: Session) -> str:
 
 def decode(text: str) -> Session:
     raw = json.loads(text)
-    session = Session(clock=int(raw["clock"]))
+    session = Session(clock=int(raw["clock"]), held=int(raw.get("held", 0)))
     for c in raw["changes"]:
         session.changes[(c["list"], c["tenant"])] = Changes(
             base=int(c["base"]),
@@ -120,7 +131,10 @@ def decode(text: str) -> Session:
 class Backend(Protocol):
     """Where sessions are kept beyond this process: a file (`sqlite:PATH`) or Redis. Each
     session's text is stamped with a number that changes with every save, so that a process
-    reads a session again only when another one wrote it."""
+    reads a session again only when another one wrote it. `errors` are the exceptions its
+    calls raise when the store cannot be reached."""
+
+    errors: tuple[type[BaseException], ...]
 
     def stamp(self, name: str) -> int | None: ...
     def load(self, name: str) -> tuple[int, str] | None: ...
@@ -131,53 +145,93 @@ class Backend(Protocol):
     def locked(self, name: str) -> AbstractContextManager[object]: ...
 
 
+class StateUnavailable(Exception):
+    """The store that keeps the writes (a file, Redis) cannot be read or written now."""
+
+
 class Store:
     """Every session's writes: in this process, and in a backend when one is named (then every
-    process sharing it reads what the others wrote); bounded in sessions and records."""
+    process sharing it reads what the others wrote); bounded in sessions, records and bytes."""
 
     def __init__(
-        self, backend: Backend | None = None, max_sessions: int | None = None, max_records: int | None = None
+        self,
+        backend: Backend | None = None,
+        max_sessions: int | None = None,
+        max_records: int | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         self.backend = backend
         self.max_sessions = MAX_SESSIONS if max_sessions is None else max_sessions
         self.max_records = MAX_RECORDS_PER_SESSION if max_records is None else max_records
+        self.max_bytes = MAX_SESSION_BYTES if max_bytes is None else max_bytes
+        # In memory, the sessions themselves; with a backend, a bounded cache of what it holds.
         self._sessions: dict[str, Session] = {}
         self._stamps: dict[str, int] = {}
         # Bumped by every write and reset (in memory): what an answer memo keys on.
         self._version = 0
         self.lock = threading.RLock()
 
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        errors = self.backend.errors if self.backend is not None else ()
+        try:
+            yield
+        except errors as exc:
+            raise StateUnavailable(f"the store of the writes cannot be reached: {exc}") from None
+
     @property
     def version(self) -> int:
         """A number that changes with every write and reset, of any process sharing the store."""
-        return self.backend.version() if self.backend is not None else self._version
+        if self.backend is None:
+            return self._version
+        with self._reaching():
+            return self.backend.version()
+
+    def memo_version(self) -> int | None:
+        """The version for an answer memo; None (nothing memoized) while the store is out of reach."""
+        try:
+            return self.version
+        except StateUnavailable:
+            return None
+
+    def _remember(self, name: str, session: Session, stamp: int | None) -> None:
+        """Keep a session; with a backend, as the newest entry of a bounded cache."""
+        self._sessions.pop(name, None)
+        self._sessions[name] = session
+        if stamp is not None:
+            self._stamps[name] = stamp
+        while self.backend is not None and len(self._sessions) > self.max_sessions:
+            oldest = next(iter(self._sessions))
+            self._forget(oldest)
+
+    def _forget(self, name: str) -> None:
+        self._sessions.pop(name, None)
+        self._stamps.pop(name, None)
 
     def read(self, name: str) -> Session | None:
         backend = self.backend
         if backend is None:
             return self._sessions.get(name)
-        stamp = backend.stamp(name)
-        if stamp is None:
-            self._sessions.pop(name, None)
-            return None
-        if self._stamps.get(name) != stamp:
-            loaded = backend.load(name)
-            if loaded is None:
+        with self.lock, self._reaching():
+            stamp = backend.stamp(name)
+            if stamp is None:
+                self._forget(name)
                 return None
-            self._stamps[name], text = loaded
-            self._sessions[name] = decode(text)
-            if len(self._sessions) > self.max_sessions:  # a cache of what others wrote, bounded
-                oldest = next(iter(self._sessions))
-                self._sessions.pop(oldest)
-                self._stamps.pop(oldest, None)
-        return self._sessions.get(name)
+            if self._stamps.get(name) != stamp:
+                loaded = backend.load(name)
+                if loaded is None:
+                    self._forget(name)
+                    return None
+                self._remember(name, decode(loaded[1]), loaded[0])
+            return self._sessions.get(name)
 
     @contextmanager
     def writing(self, name: str) -> Iterator[Session]:
         """The session a write goes to, made on its first write, its clock one second on; kept
-        (and shared) when the block ends, forgotten if it raises. `StateFull` past the bounds."""
+        (and shared) when the block ends, forgotten if it raises. `StateFull` past the bounds,
+        `StateUnavailable` when a backend cannot be reached."""
         backend = self.backend
-        with self.lock, backend.locked(name) if backend is not None else nullcontext():
+        with self.lock, self._reaching(), backend.locked(name) if backend is not None else nullcontext():
             session = self.read(name)
             made = session is None
             if session is None:
@@ -189,26 +243,29 @@ class Store:
                 session = Session()
             if session.records() >= self.max_records:
                 raise StateFull(f"this session holds {self.max_records:,} written records; reset it")
+            if session.held >= self.max_bytes:
+                raise StateFull(f"this session holds {self.max_bytes:,} bytes of written records; reset it")
+            if backend is None and sum(s.held for s in self._sessions.values()) >= MAX_STORE_BYTES:
+                raise StateFull(f"the sessions hold {MAX_STORE_BYTES:,} bytes of written records; reset one")
             session.clock += 1
             try:
                 yield session
+                session.held = session.size()
+                stamp = backend.save(name, encode(session)) if backend is not None else None
             except BaseException:
                 # A write refused in the block (the handlers refuse before they change anything)
-                # keeps neither its clock tick nor, from a shared store, what this process read.
+                # keeps no clock tick; one a backend could not keep is not kept here either.
                 session.clock -= 1
                 if backend is not None:
-                    self._sessions.pop(name, None)
-                    self._stamps.pop(name, None)
+                    self._forget(name)
                 raise
-            if made:
-                self._sessions[name] = session
+            if made or backend is not None:
+                self._remember(name, session, stamp)
             self._version += 1
-            if backend is not None:
-                self._stamps[name] = backend.save(name, encode(session))
 
     def reset(self, name: str | None = None) -> int:
         """Forget one session's writes, or every session's; how many sessions were forgotten."""
-        with self.lock:
+        with self.lock, self._reaching():
             self._version += 1
             if name is None:
                 count = len(self._sessions)
@@ -220,7 +277,10 @@ class Store:
             return self.backend.reset(name) if self.backend is not None else count
 
     def __len__(self) -> int:
-        return self.backend.sessions() if self.backend is not None else len(self._sessions)
+        if self.backend is None:
+            return len(self._sessions)
+        with self._reaching():
+            return self.backend.sessions()
 
 
 def selects(record: Record, position: int, criteria: dict[str, Any], members: Callable[[str], bool]) -> bool:
@@ -236,8 +296,10 @@ def selects(record: Record, position: int, criteria: dict[str, Any], members: Ca
         bound = key[len(name) :]
         value = field_value(record, name)
         if bound:
+            # A value that orders against nothing (absent, null) is not excluded by a bound,
+            # as the generated records' filters (and `Filter.admits`) read it.
             order = compare(value, expected)
-            if order is None or order * (1 if bound == ">=" else -1) < 0:
+            if order is not None and order * (1 if bound == ">=" else -1) < 0:
                 return False
         elif members(name):
             if not isinstance(value, list) or not any(same_value(v, expected) for v in value):

@@ -70,6 +70,7 @@ class SqliteBackend:
         except sqlite3.Error as exc:
             raise StateError(f"--state sqlite:{path}: {exc}") from None
         self._lock = threading.RLock()
+        self.errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
     def _one(self, sql: str, *args: Any) -> Any:
         with self._lock:
@@ -144,7 +145,7 @@ class RedisBackend:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=LOCK_WAIT_S, socket_connect_timeout=5)
-        self._errors = (redis.RedisError,)
+        self.errors: tuple[type[BaseException], ...] = (redis.RedisError,)
         try:
             self._redis.ping()
         except redis.RedisError as exc:
@@ -163,12 +164,15 @@ class RedisBackend:
         return None if stamp is None or text is None else (int(stamp), _text(text))
 
     def save(self, name: str, text: str) -> int:
-        stamp = int(self._redis.incr(self.prefix + "version"))
-        with self._redis.pipeline() as pipe:
-            pipe.hset(self._key(name), mapping={"stamp": stamp, "text": text})
-            pipe.sadd(self.prefix + "names", self._key(name))
-            pipe.execute()
-        return stamp
+        # One transaction: no process reads the new version before the session it counts.
+        key = self._key(name)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, "text", text)
+            pipe.hincrby(key, "stamp", 1)
+            pipe.sadd(self.prefix + "names", key)
+            pipe.incr(self.prefix + "version")
+            stamp = pipe.execute()[1]
+        return int(stamp)
 
     def sessions(self) -> int:
         return int(self._redis.scard(self.prefix + "names"))
@@ -180,19 +184,26 @@ class RedisBackend:
     def reset(self, name: str | None) -> int:
         members = self._redis.smembers(self.prefix + "names") if name is None else set()
         keys = [_text(k) for k in members] if name is None else [self._key(name)]
-        gone = int(self._redis.delete(*keys)) if keys else 0
-        with self._redis.pipeline() as pipe:
-            if keys:
-                pipe.srem(self.prefix + "names", *keys)
-            pipe.incr(self.prefix + "version")
-            pipe.execute()
+        gone = 0
+        for key in keys:
+            # Under the session's lock: a write under way ends first, and is then forgotten.
+            with self._lock_of(key), self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                pipe.srem(self.prefix + "names", key)
+                pipe.incr(self.prefix + "version")
+                gone += int(pipe.execute()[0])
+        if not keys:
+            self._redis.incr(self.prefix + "version")
         return gone
 
-    def locked(self, name: str) -> AbstractContextManager[object]:
+    def _lock_of(self, key: str) -> AbstractContextManager[object]:
         lock: AbstractContextManager[object] = self._redis.lock(
-            self._key(name) + ":lock", timeout=LOCK_WAIT_S, blocking_timeout=LOCK_WAIT_S
+            key + ":lock", timeout=LOCK_WAIT_S, blocking_timeout=LOCK_WAIT_S
         )
         return lock
+
+    def locked(self, name: str) -> AbstractContextManager[object]:
+        return self._lock_of(self._key(name))
 
 
 def _text(value: bytes | str) -> str:
