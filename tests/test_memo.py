@@ -107,3 +107,19 @@ def test_faults_drawn_per_request_are_not_memoized() -> None:
     with TestClient(create_app(Settings(fault_rate=0.5, faults="503"))) as c:
         statuses = {c.get("/assistants?limit=1", headers=DEV).status_code for _ in range(30)}
     assert statuses == {200, 503}
+
+
+def test_a_write_drops_every_answer_kept_before_it() -> None:
+    inner, version = Counting(), [0]
+    memo = AnswerMemoMiddleware(inner, version=lambda: version[0])
+    ask(memo), ask(memo, query=b"a=1")
+    assert len(memo._kept) == 2 and inner.seen == 2
+    version[0] += 1  # a write: the answers kept may all be stale, and are never asked for again
+    assert ask(memo) == b"answer 3" and len(memo._kept) == 1
+
+
+def test_nothing_is_memoized_while_the_version_cannot_be_read() -> None:
+    inner = Counting()
+    memo = AnswerMemoMiddleware(inner, version=lambda: None)
+    ask(memo), ask(memo)
+    assert inner.seen == 2

@@ -45,6 +45,11 @@ class SizedLRU(Generic[V]):
                 _, (_, evicted) = self._entries.popitem(last=False)
                 self.size -= evicted
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -53,6 +53,8 @@ class AnswerMemoMiddleware:
         # What the answers also depend on besides the request: the writes made so far (a
         # counter every write bumps), when the mock keeps them.
         self.version = version
+        # The version the kept answers were made at: a write makes them all dead weight.
+        self._at: int | None = None
         self.max_entry = max_bytes // 10
         self._kept: SizedLRU[Kept] = SizedLRU(max_bytes)
 
@@ -62,6 +64,9 @@ class AnswerMemoMiddleware:
             # No version (a store out of reach): nothing is answered from, or kept in, the memo.
             version = self.version()
             key = None if version is None else key + version.to_bytes(8, "big")
+            if version is not None and version != self._at:
+                self._kept.clear()
+                self._at = version
         if key is None:
             await self.app(scope, receive, send)
             return
