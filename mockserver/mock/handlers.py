@@ -177,7 +177,10 @@ class Responder:
                     self.admit(endpoint, caller, params)
                     response = Response(example.body, status_code=success, media_type=example.media_type)
                     return answer.dressed(response, example.media_type)
-            session = self._session() if self.store is not None else None
+            # Which session reads: only worth asking once some session wrote (most requests).
+            store = self.store
+            writes = operation_id in self.writes
+            session = self._session() if store is not None and (writes or not store.unwritten) else None
             try:
                 return self._answer(endpoint, params, kwargs, caller, session, answer, chosen, bodies)
             except StateUnavailable as exc:
@@ -241,8 +244,13 @@ class Responder:
             raise NotFoundProblem("Organization was not found.")
 
     def _session(self) -> str:
+        places = {where for where, _ in self.credentials}
+        # The query and the cookies are parsed only where a credential may be presented in them.
         return session_name(
-            current_request.headers, current_request.query_params, current_request.cookies, self.credentials
+            current_request.headers,
+            current_request.query_params if "query" in places else {},
+            current_request.cookies if "cookie" in places else {},
+            self.credentials,
         )
 
     def _records(self, operation_id: str, tenant: Any, session: str | None) -> Collection | View | None:

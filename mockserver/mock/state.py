@@ -187,6 +187,12 @@ class Store:
         with self._reaching():
             return self.backend.version()
 
+    @property
+    def unwritten(self) -> bool:
+        """Whether no session holds a write, as far as this process can tell without asking a
+        backend (with one, never: another process may have written)."""
+        return self.backend is None and not self._sessions
+
     def memo_version(self) -> int | None:
         """The version for an answer memo; None (nothing memoized) while the store is out of reach."""
         try:
