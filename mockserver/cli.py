@@ -300,7 +300,7 @@ def serve(
     if workers > 1 and not stateless and not state.strip():
         # Each worker would keep its own writes: a read answered by another would not see them.
         apart = f"--workers {workers} would keep each worker's writes apart"
-        fail(f"{apart}: add --state redis://... or --stateless")
+        fail(f"{apart}: add --state redis://... (or sqlite:PATH), or --stateless")
     plan: list[Plan] = []
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.
@@ -317,6 +317,11 @@ def serve(
         click.echo(f"mockserver: {line}")
     if settings.journal_size:
         click.echo(f"mockserver: request journal at {base}/__mockserver/requests")
+    if stateless:
+        click.echo("mockserver: stateless: every write is forgotten at once")
+    else:
+        kept = f"in {state.strip()}" if state.strip() else "in this process"
+        click.echo(f"mockserver: writes kept per session {kept}; reset: POST {base}/__mockserver/reset")
     if watch and (workers > 1 or reload):
         fail("--watch serves one process: drop --workers and --reload")
     if watch:

@@ -206,7 +206,9 @@ def test_a_new_create_operation_validates_its_body_and_answers_201(edited: Path)
     with TestClient(create_app(save(edited, document))) as client:
         created = client.post("/assistants", json={"name": "Night Line"}, headers=DEV)
         assert created.status_code == 201
-        assert created.json()["name"] == "Night Line" and "llm_settings" in created.json()
+        # What the client sent and what the record must hold; no optional field it left out.
+        required = {"id", "organization_id", "user_id", "name", "is_active", "created_at", "updated_at"}
+        assert created.json()["name"] == "Night Line" and set(created.json()) == required
         # Writes stick: a second create is a second record, and the list holds both.
         again = client.post("/assistants", json={"name": "Night Line"}, headers=DEV)
         assert again.json()["id"] != created.json()["id"] and again.json()["name"] == "Night Line"

@@ -90,5 +90,5 @@ def test_workers_that_would_keep_writes_apart_are_refused() -> None:
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "mockserver: error: --workers 2 would keep each worker's writes apart: "
-        "add --state redis://... or --stateless"
+        "add --state redis://... (or sqlite:PATH), or --stateless"
     ]

@@ -64,6 +64,8 @@ def test_a_created_record_is_listed_last_counted_and_read_by_its_id(client: Test
     assert (note["title"], note["done"]) == ("Buy milk", False)
     assert note["created_at"] == note["updated_at"] > max(n["created_at"] for n in before)
     assert "secret" not in note
+    # No optional field the client left out is made up (a form left blank stays blank).
+    assert "priority" not in note
     after, new_total = whole_list(client, DEV)
     assert (new_total, after) == (total + 1, [*before, note])
     assert client.get(f"/notes/{note['id']}", headers=DEV).json() == note
@@ -352,3 +354,59 @@ def test_the_journal_holds_the_writes_for_assert_called(client: TestClient) -> N
     client.delete(f"/notes/{note['id']}", headers=DEV)
     entries = assert_called(client, "POST /notes", "PATCH /notes/*", "DELETE /notes/*")
     assert [e["status"] for e in entries] == [201, 200, 204]
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_a_number_json_has_not_is_refused_never_stored(client: TestClient, number: bytes) -> None:
+    body = b'{"title": "x", "done": false, "priority": ' + number + b"}"
+    sent = client.post("/notes", content=body, headers={**DEV, "Content-Type": "application/json"})
+    assert sent.status_code == 422
+    assert whole_list(client, DEV)[1] == 40
+
+
+COMMENTS = """
+  /notes/{note_id}/comments:
+    parameters:
+      - {name: note_id, in: path, required: true, schema: {type: string, pattern: "^note_[0-9A-Za-z]{16}$"}}
+    get:
+      operationId: listComments
+      parameters:
+        - {name: offset, in: query, schema: {type: integer, minimum: 0}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 50}}
+      responses:
+        "200":
+          description: The note's comments.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, total]
+                properties:
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      required: [id, text]
+                      properties:
+                        id: {type: integer, readOnly: true}
+                        text: {type: string}
+                  total: {type: integer}
+        "404": {$ref: "#/components/responses/NotFound"}
+"""
+
+
+def test_what_belongs_to_a_deleted_record_is_gone_with_it(tmp_path: Path) -> None:
+    document = tmp_path / "comments.yaml"
+    document.write_text(DOCUMENT.read_text() + COMMENTS)
+    with TestClient(create_app(Settings(spec_path=document, fixtures_dir=tmp_path / "none", count=10))) as c:
+        first, second = whole_list(c, DEV)[0][:2]
+        created = c.post("/notes", json={"title": "new", "done": False}, headers=DEV).json()
+        for note in (first, created):
+            assert c.get(f"/notes/{note['id']}/comments", headers=DEV).status_code == 200
+            assert c.delete(f"/notes/{note['id']}", headers=DEV).status_code == 204
+            gone = c.get(f"/notes/{note['id']}/comments", headers=DEV)
+            assert gone.status_code == 404 and "deleted" in gone.json()["detail"]
+        assert c.get(f"/notes/{second['id']}/comments", headers=DEV).status_code == 200
+        # Another session never deleted it: its comments are there.
+        other = {**DEV, "X-Mock-Session": "other"}
+        assert c.get(f"/notes/{first['id']}/comments", headers=other).status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import json
+import logging
 import random
 import re
 from dataclasses import dataclass, field
@@ -219,6 +220,11 @@ def compile_mock(settings: Settings) -> Mock:
         Plan(spec, [*warnings, *compiler.notes, *compiler.unsatisfiable()], directory, base_path(document)),
         compiler,
     )
+
+
+# Connexion warns on every request to an operation that accepts several body media types (it
+# picks the first when it has to); nothing a user could act on, once per request.
+logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
 
 
 def create_app(settings: Settings | None = None, plan: list[Plan] | None = None) -> AsyncApp:

@@ -51,7 +51,7 @@ from mockserver.mock.state import (
 )
 from mockserver.mock.steering import preferences, preferred_example
 from mockserver.model.document import json_media
-from mockserver.model.endpoints import Endpoint, Listing, collection_writes
+from mockserver.model.endpoints import Endpoint, Listing, collection_writes, parents
 from mockserver.model.semantics import CALLER_PREFIX, NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
 
 Handler = Callable[..., Awaitable[Response]]
@@ -134,6 +134,7 @@ class Responder:
         self.store = store
         self.shapes = shapes or {}
         self.writes = collection_writes(endpoints) if store is not None else {}
+        self.parents = parents(endpoints) if store is not None else {}
         self.credentials = credentials
         # Validators of the JSON success bodies, the bodies of the non-JSON ones, and the fields
         # a response declares (only those are echoed from the request).
@@ -206,6 +207,8 @@ class Responder:
     ) -> Response:
         """The answer, once the request is parsed: a write, a body as written, or made."""
         operation_id, kind = endpoint.operation_id, endpoint.kind
+        if session is not None and operation_id in self.parents:
+            self._parent_present(endpoint, params, caller, session)
         if operation_id in self.writes and session is not None:
             body = kwargs.get("body", MISSING)
             response = self.write(endpoint, params, body, caller, session)
@@ -458,6 +461,19 @@ class Responder:
             body = compact_json({endpoint.record_field: []})[:-3] + body + b"}"
         return Response(body, status_code=_status(status), media_type="application/json")
 
+    def _parent_present(
+        self, endpoint: Endpoint, params: dict[str, Any], caller: Caller | None, session: str
+    ) -> None:
+        """What belongs to a record the session deleted is gone with it: the declared 404."""
+        list_id, name = self.parents[endpoint.operation_id]
+        listing = self.endpoints[list_id]
+        found, tenant = self._tenant(listing, caller, {**dict(listing.defaults), **params})
+        records = self._records(list_id, tenant, session) if found else None
+        if not isinstance(records, View) or name not in params:
+            return
+        if str(params[name]) in records.changes.gone and "404" in endpoint.responses:
+            raise NotFoundProblem(f"No record has the id {params[name]!r}: it was deleted.")
+
     # ----------------------------------------------------------------------- writes
 
     def write(
@@ -524,9 +540,13 @@ class Responder:
                 if isinstance(f.equals, str) and f.equals.startswith(CALLER_PREFIX) and caller is not None:
                     set_field(over, f.field, f.expected(attrs))
             seen = View(collection, changes)
+            server_set = [key, *(f.field for f in listing.filters if f.field in over)]
+            if listing.tenant is not None and listing.tenant.field:
+                server_set.append(listing.tenant.field)
             for _ in range(MAX_ID_SKIPS):
                 position = changes.base + changes.added
-                record = self.dataset.made(list_id, tenant, position, dict(over))
+                made = self.dataset.made(list_id, tenant, position, dict(over))
+                record = shape.created_record(made, shape.writable(body), server_set)
                 changes.added += 1
                 if key in over or self._position(list_id, tenant, seen, record.get(key)) is None:
                     break
@@ -539,6 +559,7 @@ class Responder:
             changes.records.pop(position, None)
             changes.shown.pop(position, None)
             changes.ids.pop(str(old.get(key)), None)
+            changes.gone.add(str(old.get(key)))
             record = old
         else:
             assert position is not None and old is not None
@@ -561,6 +582,7 @@ class Responder:
             changes.records[position] = record
             changes.shown[position] = shown_json(record, shape.hidden)
             changes.ids[str(record.get(key))] = position
+            changes.gone.discard(str(record.get(key)))
         assert record is not None
         return record
 

@@ -7,6 +7,7 @@ errors with their location (as FastAPI does) and render errors per the operation
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -143,6 +144,19 @@ class _OptionalBody:
         return result
 
 
+def _not_json(constant: str) -> Any:
+    # Python's parser reads NaN and Infinity; JSON (RFC 8259) has no such numbers.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        # 1e400: no JSON peer (and no record the mock keeps) can hold it.
+        raise ValueError(f"{text[:40]} is beyond what a double holds")
+    return number
+
+
 class FormatCheckingBodyValidator(_OptionalBody, JSONRequestBodyValidator):  # type: ignore[misc]
     """Connexion's JSON body validation (nullable, readOnly), with every format checked."""
 
@@ -169,7 +183,7 @@ class FormatCheckingBodyValidator(_OptionalBody, JSONRequestBodyValidator):  # t
         if too_deep is not None:
             raise BadRequestProblem(detail=f"The body is nested too deep: {too_deep}")
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_not_json, parse_float=_finite)
         except (ValueError, RecursionError) as exc:
             raise BadRequestProblem(detail=str(exc).split("; use sys.")[0]) from None
 

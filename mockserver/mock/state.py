@@ -20,7 +20,7 @@ import bisect
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol, overload
@@ -70,6 +70,8 @@ class Changes:
     # Records created, and each written record's id (as text) at its position.
     added: int = 0
     ids: dict[str, int] = field(default_factory=dict)
+    # The ids of the records deleted (what belonged to them is gone too).
+    gone: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -105,6 +107,7 @@ def encode(session: Session) -> str:
                     "shown": {str(p): v.decode() for p, v in c.shown.items()},
                     "added": c.added,
                     "ids": c.ids,
+                    "gone": sorted(c.gone),
                 }
                 for (op_id, tenant), c in session.changes.items()
             ],
@@ -124,6 +127,7 @@ def decode(text: str) -> Session:
             shown={int(p): v.encode() for p, v in c["shown"].items()},
             added=int(c["added"]),
             ids=dict(c["ids"]),
+            gone=set(c.get("gone", ())),
         )
     return session
 
@@ -460,6 +464,8 @@ class RecordShape:
     # Timestamps stamped at creation, and at every write: (field, "date-time" | "date" | "epoch").
     created: tuple[tuple[str, str], ...] = ()
     updated: tuple[tuple[str, str], ...] = ()
+    # Fields with a declared `default`, and it.
+    defaults: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def of(cls, document: dict[str, JSON], item_schema: JSON) -> RecordShape:
@@ -484,7 +490,20 @@ class RecordShape:
             required=frozenset(required),
             created=tuple(stamps["created"]),
             updated=tuple(stamps["updated"]),
+            defaults=tuple((n, f["default"]) for n, f in flagged.items() if "default" in f),
         )
+
+    def created_record(self, made: Record, sent: Record, pinned: Iterable[str]) -> Record:
+        """A created record as a server stores it: what was sent, what the server sets (`pinned`
+        among it), the declared defaults and the required fields (made up where not sent), and
+        no optional field the client left out."""
+        kept = {*sent, *self.server_set, *self.required, *pinned}
+        kept.update(name for name, _ in (*self.created, *self.updated))
+        record = {k: v for k, v in made.items() if k in kept}
+        for name, default in self.defaults:
+            if name not in record and name in made:
+                record[name] = default
+        return record
 
     def writable(self, body: Any) -> Record:
         """The fields of a request body the client may set."""

@@ -498,3 +498,20 @@ def collection_writes(found: dict[str, Endpoint]) -> dict[str, tuple[str, str]]:
         elif verb != "create" and endpoint.item_of is not None:
             writes[op_id] = (endpoint.item_of, verb)
     return writes
+
+
+def parents(found: dict[str, Endpoint]) -> dict[str, tuple[str, str]]:
+    """Each operation under a list's record (`/things/{id}/children`, `/things/{id}/children/{c}`)
+    with (that list's operation id, the path parameter naming the record): what it belongs to."""
+    records = {
+        e.path.rstrip("/"): (str(e.item_of), str(e.id_parameter))
+        for e in found.values()
+        if e.item_of is not None and e.id_parameter is not None and e.method == "get"
+    }
+    owned: dict[str, tuple[str, str]] = {}
+    for op_id, endpoint in found.items():
+        path = endpoint.path.rstrip("/")
+        under = [prefix for prefix in records if path.startswith(prefix + "/")]
+        if under:
+            owned[op_id] = records[max(under, key=len)]
+    return owned
