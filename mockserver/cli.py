@@ -108,6 +108,24 @@ SPEC_OPTION = click.option(
 STARTUP_ERRORS = (FixtureError, SpecError, RecipeError, ValueError)
 
 
+def _listenable(host: str, port: int) -> None:
+    """A port another process holds is one line and exit 2, before uvicorn says so in nine."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"--host {host}: {exc.strerror}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free to take.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"{host}:{port}: {exc.strerror}; pick another --port (0 picks a free one)")
+
+
 def mock_settings(spec: Path | None, fixtures_dir: Path | None, **options: Any) -> Settings:
     """Settings for the mock: a user's spec brings the fixtures beside it, if any."""
     paths: dict[str, Any] = {}
@@ -301,6 +319,7 @@ def serve(
         # Each worker would keep its own writes: a read answered by another would not see them.
         apart = f"--workers {workers} would keep each worker's writes apart"
         fail(f"{apart}: add --state redis://... (or sqlite:PATH), or --stateless")
+    _listenable(host, port)
     plan: list[Plan] = []
     try:
         # Built here even when workers build their own, so that bad input fails fast and once.

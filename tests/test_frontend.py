@@ -230,7 +230,8 @@ def test_the_journal_sees_three_calls_in_order_with_credentials_redacted() -> No
         assert [e["status"] for e in entries] == [200, 200, 401]
         assert entries[0]["headers"]["authorization"] == "[redacted]"
         assert "dev-token" not in json.dumps(c.get("/__mockserver/requests").json())
-        with pytest.raises(AssertionError, match="GET /assistants -> 200"):
+        # The failure names every request as sent, query and all (credentials redacted).
+        with pytest.raises(AssertionError, match=r"GET /assistants\?limit=2 -> 200; GET /orgs/org_demo/"):
             assert_called(c, "POST /assistants")
         only_401 = c.get("/__mockserver/requests?status=401").json()["entries"]
         assert [e["path"] for e in only_401] == ["/assistants"]

@@ -92,3 +92,18 @@ def test_workers_that_would_keep_writes_apart_are_refused() -> None:
         "mockserver: error: --workers 2 would keep each worker's writes apart: "
         "add --state redis://... (or sqlite:PATH), or --stateless"
     ]
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    # Before the document is even read: one line, nothing else.
+    assert result.output.strip().splitlines() == [
+        f"mockserver: error: 127.0.0.1:{port}: Address already in use; "
+        "pick another --port (0 picks a free one)"
+    ]
+    assert "Traceback" not in result.output

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -226,7 +226,9 @@ def assert_called(target: Any, *calls: str, exactly: bool = False) -> list[dict[
                 break
         else:
             break
-    sent = [f"{e['method']} {e['path']} -> {e['status']}" for e in entries]
+    # As sent, query included (redacted as the journal keeps it): what a failed test needs to see.
+    queries = ["?" + urlencode(e["query"], doseq=True) if e["query"] else "" for e in entries]
+    sent = [f"{e['method']} {e['path']}{q} -> {e['status']}" for e, q in zip(entries, queries, strict=True)]
     if len(found) < len(wanted) or (exactly and len(entries) != len(wanted)):
         raise AssertionError(
             f"expected {'exactly ' if exactly else ''}{list(calls)} in order; the stub was sent: "
