@@ -136,6 +136,7 @@ class Responder:
         self.writes = collection_writes(endpoints) if store is not None else {}
         self.parents = parents(endpoints) if store is not None else {}
         self.credentials = credentials
+        self._places = frozenset(where for where, _ in credentials)
         # Validators of the JSON success bodies, the bodies of the non-JSON ones, and the fields
         # a response declares (only those are echoed from the request).
         self.checkers = checkers or {}
@@ -247,12 +248,11 @@ class Responder:
             raise NotFoundProblem("Organization was not found.")
 
     def _session(self) -> str:
-        places = {where for where, _ in self.credentials}
         # The query and the cookies are parsed only where a credential may be presented in them.
         return session_name(
             current_request.headers,
-            current_request.query_params if "query" in places else {},
-            current_request.cookies if "cookie" in places else {},
+            current_request.query_params if "query" in self._places else {},
+            current_request.cookies if "cookie" in self._places else {},
             self.credentials,
         )
 

@@ -286,12 +286,6 @@ class Store:
                 self._stamps.pop(name, None)
             return self.backend.reset(name) if self.backend is not None else count
 
-    def __len__(self) -> int:
-        if self.backend is None:
-            return len(self._sessions)
-        with self._reaching():
-            return self.backend.sessions()
-
 
 def selects(record: Record, position: int, criteria: dict[str, Any], members: Callable[[str], bool]) -> bool:
     """Whether a written record is one that `criteria` select, as the collection's filters would
