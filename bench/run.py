@@ -57,6 +57,55 @@ end
 """
 
 
+# The write soak: each wrk thread is one session (`X-Mock-Session`) that creates an assistant,
+# changes one it created, reads the end of the list, deletes one it changed, in turn, and resets
+# its session every RESET_EVERY requests (the per-session record cap is 10,000). A 5xx is
+# counted per thread and printed as `5xx: N` by `done`.
+WRITE_SCRIPT = """
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function init(args)
+  created, changed, n, errors = {}, {}, 0, 0
+  headers = {["Authorization"] = "Bearer dev-token", ["X-Mock-Session"] = "soak-" .. tid,
+             ["Content-Type"] = "application/json"}
+end
+function request()
+  n = n + 1
+  if n % RESET_EVERY == 0 then
+    created, changed = {}, {}
+    return wrk.format("POST", "/__mockserver/reset", headers, "")
+  end
+  local turn = n % 4
+  if turn == 1 and #changed > 0 then
+    return wrk.format("DELETE", "/assistants/" .. table.remove(changed, 1), headers)
+  elseif turn == 2 and #created > 0 then
+    local id = table.remove(created, 1)
+    table.insert(changed, id)
+    return wrk.format("PATCH", "/assistants/" .. id, headers, '{"is_active": false, "description": "soaked"}')
+  elseif turn == 3 then
+    return wrk.format("GET", "/assistants?skip=1480&limit=100", headers)
+  end
+  return wrk.format("POST", "/assistants", headers, '{"name": "Soak line", "llm_provider": "openai"}')
+end
+function response(status, headers, body)
+  if status >= 500 then errors = errors + 1 end
+  if status == 201 then
+    local id = body:match('"id":(%d+),"organization_id"')
+    if id then table.insert(created, id) end
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("errors") end
+  io.write("5xx: " .. total .. "\n")
+end
+"""
+RESET_EVERY = 5000
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,11 +142,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> fl
     raise RuntimeError(f"{url} not ready within {timeout}s")
 
 
-def wrk(url: str, seconds: int, unique: bool = False) -> dict[str, float]:
-    script = BENCH / ".cache" / "nonce.lua"
-    if unique:
+def wrk(url: str, seconds: int, unique: bool = False, lua: str | None = None) -> dict[str, float]:
+    script = BENCH / ".cache" / "wrk.lua"
+    if unique or lua:
         script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text(NONCE_SCRIPT)
+        script.write_text(lua or NONCE_SCRIPT)
     out = subprocess.run(
         [
             "wrk",
@@ -107,7 +156,7 @@ def wrk(url: str, seconds: int, unique: bool = False) -> dict[str, float]:
             "--latency",
             "-H",
             "Authorization: Bearer dev-token",
-            *(["-s", str(script)] if unique else []),
+            *(["-s", str(script)] if unique or lua else []),
             url,
         ],
         capture_output=True,
@@ -123,12 +172,36 @@ def wrk(url: str, seconds: int, unique: bool = False) -> dict[str, float]:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    server_errors = re.search(r"^5xx: (\d+)", out, re.M)
     return {
         "rps": float(rps[1]) if rps else 0.0,
         "p50_ms": ms("50%"),
         "p99_ms": ms("99%"),
         "non_2xx": float(non2xx[1]) if non2xx else 0.0,
+        **({"5xx": float(server_errors[1])} if server_errors else {}),
     }
+
+
+def write_soak(seconds: int) -> dict[str, float]:
+    """Creates, changes, list reads and deletes over 16 connections in 2 sessions, with the
+    server's RSS before (after a warm-up of reads) and after."""
+    port = free_port()
+    command = mock_command(port)
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + "/healthz", process, timeout=120)
+            wrk(base + URLS["limit=100"], 1)
+            before = tree_memory_mb(process.pid, "VmRSS")
+            result = wrk(
+                base + "/assistants", seconds, lua=WRITE_SCRIPT.replace("RESET_EVERY", str(RESET_EVERY))
+            )
+            result["rss_before_mb"] = before
+            result["rss_after_mb"] = tree_memory_mb(process.pid, "VmRSS")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    return result
 
 
 def items(base: str, path: str) -> int:
@@ -489,6 +562,18 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         )
         skew = ratio(big["page_ms_skip_end"], big["page_ms_skip_0"])
         out.append(("skip=999000 vs skip=0", f"{skew:.2f}x (within 20%)", abs(skew - 1) <= 0.2))
+    soak = r.get("write_soak")
+    if soak:
+        grown = soak["rss_after_mb"] - soak["rss_before_mb"]
+        out.append(("write soak 5xx", f"{soak.get('5xx', 0):.0f} (= 0)", soak.get("5xx", 0) == 0))
+        out.append(
+            (
+                "write soak memory",
+                f"{soak['rss_before_mb']:.0f} -> {soak['rss_after_mb']:.0f} MB (grows <= 64 MB)",
+                grown <= 64,
+            )
+        )
+        out.append(("write soak throughput", f"{soak['rps']:.0f} req/s, p99 {soak['p99_ms']:.1f} ms", None))
     out.append(
         (
             "contract in-process",
@@ -532,6 +617,10 @@ def markdown(r: dict[str, Any]) -> str:
         f"and the peak RSS then: `serve --spec` {r['spec_startup']['seconds']:.2f} s / "
         f"{r['spec_startup']['peak_rss_mb']:.0f} MB; `prism mock` (static): "
         f"{prism_startup(r['spec_startup']).removeprefix('Prism ')}.",
+        f"Write soak ({r['write_soak']['rps']:.0f} req/s over 16 connections and 2 sessions: creates, "
+        "changes, reads of the list's end, deletes, a reset every "
+        f"{RESET_EVERY:,} requests per session): RSS {r['write_soak']['rss_before_mb']:.0f} MB before, "
+        f"{r['write_soak']['rss_after_mb']:.0f} MB after.",
         f"`mockserver contract` (default profile): {r['contract_in_process_s']:.1f} s in-process, "
         f"{r['contract_http_s']:.1f} s over HTTP.",
         "",
@@ -579,6 +668,8 @@ def main() -> int:
     results["spec_startup"] = spec_startup(skip_prism)
     print("Generation rate...", flush=True)
     results["generation_per_s"] = generation_rate(2_000 if quick else 30_000)
+    print("Write soak...", flush=True)
+    results["write_soak"] = write_soak(2 if quick else 30)
     print("Contract wall time...", flush=True)
     results["contract_in_process_s"] = contract_time(None, 2 if quick else None)
     port = free_port()

@@ -428,6 +428,15 @@ def _target_options(func: Any) -> Any:
                 "first caller's own records. Never printed. [env: MOCKSERVER_OTHER_TOKEN]",
             ),
             click.option(
+                "--writes",
+                is_flag=True,
+                default=False,
+                help="Also send the operations that write (POST, PUT, PATCH, DELETE) to --url, and "
+                "check that each write shows in its list: a created record listed once and readable "
+                "by its id, a changed one changed there, a deleted one gone. They change the "
+                "deployment. In-process, writes are always sent (to the mock's own session).",
+            ),
+            click.option(
                 "--org-id",
                 envvar="MOCKSERVER_ORG_ID",
                 default=None,
@@ -572,7 +581,7 @@ class _Signals:
 
 def _print_understood(lines: list[str]) -> None:
     for line in lines:
-        click.echo(f"understood: {line}")
+        click.echo(line)
 
 
 def _run_and_report(options: Any, report_dir: Path | None, signals: _Signals, **hooks: Any) -> None:
@@ -714,6 +723,7 @@ def contract(
     token: str | None,
     other_token: str | None,
     headers: tuple[tuple[str, str], ...],
+    writes: bool,
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -742,6 +752,7 @@ def contract(
             spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org), headers
         ),
         other_token=other_token,
+        writes=writes or url is None,
         window=window,
         max_examples=max_examples,
         seed=seed,
@@ -791,6 +802,7 @@ def fuzz(
     token: str | None,
     other_token: str | None,
     headers: tuple[tuple[str, str], ...],
+    writes: bool,
     org_id: str | None,
     caller_user_id: int | str | None,
     caller_organization_id: int | str | None,
@@ -822,6 +834,7 @@ def fuzz(
             spec, url, token, org_id, _caller(caller_user_id, caller_organization_id, caller_org), headers
         ),
         other_token=other_token,
+        writes=writes or url is None,
         window=window,
         max_examples=max_examples or 1_000_000,
         seed=seed,

@@ -175,8 +175,9 @@ def _time_travel(item: dict[str, Any]) -> None:
 
 
 def _temperature_as_string(item: dict[str, Any]) -> None:
-    if isinstance(item.get("llm_settings"), dict):
-        item["llm_settings"]["temperature"] = str(item["llm_settings"]["temperature"])
+    settings = item.get("llm_settings")
+    if isinstance(settings, dict) and "temperature" in settings:
+        settings["temperature"] = str(settings["temperature"])
 
 
 class _Drifting:
@@ -332,3 +333,73 @@ DETAIL_FAULTS: dict[str, Fault] = {
 
 def broken_app(name: str) -> Faulty:
     return Faulty(create_app(Settings()), FAULTS[name])
+
+
+# Faults of writes: whole-app wrappers, since each keeps what it answered before.
+class _ListCacheNeverInvalidated:
+    """The list's answers cached by URL and credential, and never invalidated by a write."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cache: dict[tuple[str, bytes, bytes], list[Message]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith("/assistants"):
+            await self.app(scope, receive, send)
+            return
+        key = (scope["path"], scope["query_string"], dict(scope["headers"]).get(b"authorization", b""))
+        if key not in self.cache:
+            sent: list[Message] = []
+
+            async def keep(message: Message) -> None:
+                sent.append(message)
+
+            await self.app(scope, receive, keep)
+            if sent[0]["status"] != 200:
+                for message in sent:
+                    await send(message)
+                return
+            self.cache[key] = sent
+        for message in self.cache[key]:
+            await send(message)
+
+
+class _CountCached:
+    """The envelope's `total` counted at the first request and kept (a cached COUNT(*))."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.total: int | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/notes":
+            await self.app(scope, receive, send)
+            return
+        sent: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = b"".join(m.get("body", b"") for m in sent[1:])
+        if sent[0]["status"] == 200:
+            page = json.loads(body)
+            self.total = page["total"] if self.total is None else self.total
+            body = json.dumps({**page, "total": self.total}).encode()
+        headers = [(k, v) for k, v in sent[0]["headers"] if k != b"content-length"]
+        await send({**sent[0], "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+@dataclass(frozen=True)
+class WriteFault:
+    expected_check: str
+    wrap: Callable[[ASGIApp], ASGIApp]
+
+
+WRITE_FAULTS: dict[str, WriteFault] = {
+    # On openapi.yaml: a created assistant never shows in the list.
+    "list_cache_never_invalidated": WriteFault("writes_visible", _ListCacheNeverInvalidated),
+    # On tests/documents/crud.yaml: the notes' total ignores every create and delete.
+    "count_cached": WriteFault("writes_visible", _CountCached),
+}

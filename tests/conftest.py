@@ -40,10 +40,17 @@ def shared_mock() -> AsyncApp:
 
 
 def run_options(**options: Any) -> RunOptions:
-    """`RunOptions` for an in-process run: the bundled mock unless `app` is given, tested as the
-    first dev token unless a token or a URL is given."""
+    """`RunOptions` for an in-process run (writes sent): the bundled mock unless `app` is given,
+    tested as the first dev token unless a token or a URL is given."""
     if "url" not in options:
+        if "app" not in options:
+            # The bundled document writes: each run starts from the mock's generated data, as
+            # `mockserver contract` (a new mock per run) does.
+            with TestClient(shared_mock()) as mock:
+                mock.post("/__mockserver/reset", params={"all": "true"}).raise_for_status()
         options.setdefault("app", shared_mock())
+        # In-process, the writes are sent, as `mockserver contract` sends them without --url.
+        options.setdefault("writes", True)
         if "token" not in options:
             options = {**MOCK_IDENTITY, **options}
     return RunOptions(**options)

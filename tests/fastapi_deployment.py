@@ -1,4 +1,4 @@
-"""`GET /assistants` written the way a FastAPI developer writes it: FastAPI, pydantic 2 and
+"""The assistants API written the way a FastAPI developer writes it: FastAPI, pydantic 2 and
 SQLAlchemy 2 on SQLite.
 
 Nothing here is shaped for the checker. The parameters are `Query(ge=0)` and
@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi import Depends, FastAPI, HTTPException, Query, Response, status
+from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, DateTime, ForeignKey, String, create_engine, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -72,6 +73,22 @@ class LLMSettings(BaseModel):
     temperature: float = 0.7
     max_tokens: int = 1000
     system_prompt: str = "You are a helpful assistant."
+
+
+class AssistantUpdate(BaseModel):
+    # The settings this service stores; the document's other fields are accepted and not kept,
+    # as pydantic ignores fields a model does not name. A field left out is not set (`None` is
+    # the unvalidated default, dropped by `exclude_unset`), and a `null` sent for a column that
+    # cannot be NULL is refused (422), not written.
+    name: str = Field(default=None, min_length=1)  # type: ignore[assignment]
+    description: str | None = None
+    is_active: bool = None  # type: ignore[assignment]
+    llm_settings: LLMSettings | None = None
+
+
+class AssistantCreate(AssistantUpdate):
+    name: str = Field(min_length=1)
+    is_active: bool = True
 
 
 class AssistantResponse(BaseModel):
@@ -150,6 +167,11 @@ def current_user(
 app = FastAPI(title="Assistants")
 
 
+# The document's bounds, which SQLite's 64-bit INTEGER needs: a larger id would be an
+# OverflowError (500).
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
 class HTTPError(BaseModel):
     detail: str
 
@@ -170,3 +192,87 @@ def list_assistants(
     if created_by_me:
         query = query.where(Assistant.user_id == user.id)
     return db.scalars(query.order_by(Assistant.id).offset(skip).limit(limit)).all()
+
+
+@app.get(
+    "/assistants/{assistant_id}",
+    response_model=AssistantResponse,
+    responses={401: {"model": HTTPError}, 404: {"model": HTTPError}},
+)
+def get_assistant(
+    assistant_id: RowId,
+    user: Annotated[User, Depends(current_user)],
+    db: Annotated[Session, Depends(get_db)],
+) -> Any:
+    return _owned(db, user, assistant_id)
+
+
+def _owned(db: Session, user: User, assistant_id: int) -> Assistant:
+    # Another organization's assistant is not found either: existence does not leak.
+    found = db.scalar(
+        select(Assistant).where(
+            Assistant.id == assistant_id, Assistant.organization_id == user.organization_id
+        )
+    )
+    if found is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Assistant not found")
+    return found
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@app.post(
+    "/assistants",
+    response_model=AssistantResponse,
+    status_code=status.HTTP_201_CREATED,
+    responses={401: {"model": HTTPError}},
+)
+def create_assistant(
+    body: AssistantCreate,
+    user: Annotated[User, Depends(current_user)],
+    db: Annotated[Session, Depends(get_db)],
+) -> Any:
+    now = _now()
+    fields = body.model_dump(exclude_none=True)
+    assistant = Assistant(
+        organization_id=user.organization_id, user_id=user.id, **fields, created_at=now, updated_at=now
+    )
+    db.add(assistant)
+    db.commit()
+    return assistant
+
+
+@app.patch(
+    "/assistants/{assistant_id}",
+    response_model=AssistantResponse,
+    responses={401: {"model": HTTPError}, 404: {"model": HTTPError}},
+)
+def update_assistant(
+    assistant_id: RowId,
+    body: AssistantUpdate,
+    user: Annotated[User, Depends(current_user)],
+    db: Annotated[Session, Depends(get_db)],
+) -> Any:
+    assistant = _owned(db, user, assistant_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        setattr(assistant, name, value)
+    assistant.updated_at = max(_now(), assistant.created_at)
+    db.commit()
+    return assistant
+
+
+@app.delete(
+    "/assistants/{assistant_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={401: {"model": HTTPError}, 404: {"model": HTTPError}},
+)
+def delete_assistant(
+    assistant_id: RowId,
+    user: Annotated[User, Depends(current_user)],
+    db: Annotated[Session, Depends(get_db)],
+) -> Response:
+    db.delete(_owned(db, user, assistant_id))
+    db.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

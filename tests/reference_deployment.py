@@ -1,15 +1,22 @@
 """An independent implementation of the two APIs, written from openapi.yaml alone.
 
-It shares no code with the mock: plain Starlette, its own tiny dataset, its own validation. The
-contract suite must pass against it untouched and catch each fault injected into it, which shows
-the checks judge the contract rather than the mock's particular data.
+It shares no code with the mock: plain Starlette, its own tiny dataset, its own validation (of
+bodies, against the document's schemas, as a service generated from it would). The contract
+suite must pass against it untouched and catch each fault injected into it, which shows the
+checks judge the contract rather than the mock's particular data. Each app keeps its own
+assistants, so that the writes of one test never reach another.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from typing import Any
 
+import yaml
+from openapi_schema_validator import OAS30WriteValidator
+from referencing import Registry, Resource
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -89,9 +96,98 @@ def _problem(status: int, title: str, detail: str, headers: dict[str, str] | Non
     return Response(json.dumps(body), status, headers=headers, media_type="application/problem+json")
 
 
-async def assistants(request: Request) -> Response:
+def _unauthorized() -> Response:
+    return JSONResponse({"detail": "Not authenticated"}, 401, {"WWW-Authenticate": "Bearer"})
+
+
+@functools.cache
+def _document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((REPO / "openapi.yaml").read_text())
+    return document
+
+
+def _body_errors(body: Any, component: str) -> list[dict[str, Any]]:
+    """FastAPI-like 422 items for a body that its component schema refuses."""
+    document = _document()
+    registry: Registry[Any] = Registry().with_resource("urn:openapi", Resource.opaque(document))
+    schema = {"$ref": f"urn:openapi#/components/schemas/{component}"}
+    validator = OAS30WriteValidator(schema, registry=registry)
+    return [
+        {"type": e.validator, "loc": ["body", *e.absolute_path], "msg": e.message}
+        for e in validator.iter_errors(body)
+    ]
+
+
+async def _read_body(request: Request, component: str) -> tuple[Any, Response | None]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return None, JSONResponse({"detail": [{"type": "json_invalid", "loc": ["body"], "msg": "JSON"}]}, 422)
+    if body is None:
+        return None, JSONResponse(
+            {"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required"}]}, 422
+        )
+    errors = _body_errors(body, component)
+    return body, JSONResponse({"detail": errors}, 422) if errors else None
+
+
+def _stamp(n: int) -> str:
+    return f"2025-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}T10:00:00Z"
+
+
+async def create_assistant(request: Request) -> Response:
     if not _authorized(request):
-        return JSONResponse({"detail": "Not authenticated"}, 401, {"WWW-Authenticate": "Bearer"})
+        return _unauthorized()
+    body, refused = await _read_body(request, "AssistantCreate")
+    if refused is not None:
+        return refused
+    state = request.app.state
+    state.writes += 1
+    identifier = max(state.assistants, default=500) + 1
+    record = {
+        "is_active": True,
+        **body,
+        "id": identifier,
+        "organization_id": CALLER["organization_id"],
+        "user_id": CALLER["user_id"],
+        "created_at": _stamp(state.writes),
+        "updated_at": _stamp(state.writes),
+    }
+    state.assistants[identifier] = record
+    return JSONResponse(record, 201)
+
+
+async def assistant(request: Request) -> Response:
+    """GET, PATCH and DELETE /assistants/{assistant_id}."""
+    if not _authorized(request):
+        return _unauthorized()
+    raw = request.path_params["assistant_id"]
+    identifier, error = _int(raw, 0, -(2**63), None)
+    if error:
+        item = {"type": "int_parsing", "loc": ["path", "assistant_id"], "msg": error, "input": raw}
+        return JSONResponse({"detail": [item]}, 422)
+    state = request.app.state
+    record = state.assistants.get(identifier)
+    if record is None:
+        return JSONResponse({"detail": "Assistant not found"}, 404)
+    if request.method == "DELETE":
+        del state.assistants[identifier]
+        return Response(status_code=204)
+    if request.method == "PATCH":
+        body, refused = await _read_body(request, "AssistantUpdate")
+        if refused is not None:
+            return refused
+        state.writes += 1
+        record.update(body, updated_at=_stamp(state.writes))
+    return JSONResponse(record)
+
+
+async def assistants(request: Request) -> Response:
+    if request.method == "POST":
+        return await create_assistant(request)
+    if not _authorized(request):
+        return _unauthorized()
     q = request.query_params
     errors = []
     skip, e1 = _int(q.get("skip"), 0, 0, None)
@@ -112,7 +208,7 @@ async def assistants(request: Request) -> Response:
     assert skip is not None and limit is not None
     items = [
         a
-        for a in ASSISTANTS
+        for a in request.app.state.assistants.values()
         if (not flags["active_only"] or a["is_active"])
         and (not flags["created_by_me"] or a["user_id"] == CALLER["user_id"])
     ]
@@ -136,9 +232,7 @@ async def org_assistants(request: Request) -> Response:
 
 
 async def spec(_: Request) -> Response:
-    import yaml
-
-    return JSONResponse(yaml.safe_load((REPO / "openapi.yaml").read_text()))
+    return JSONResponse(_document())
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -146,11 +240,15 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def reference_app() -> Starlette:
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/openapi.json", spec),
-            Route("/assistants", assistants),
+            Route("/assistants", assistants, methods=["GET", "POST"]),
+            Route("/assistants/{assistant_id}", assistant, methods=["GET", "PATCH", "DELETE"]),
             Route("/orgs/{org_id}/assistants", org_assistants),
         ],
         exception_handlers={404: not_found},
     )
+    app.state.assistants = {a["id"]: copy.deepcopy(a) for a in ASSISTANTS}
+    app.state.writes = 0
+    return app

@@ -206,11 +206,15 @@ class TestServiceEndpoints:
 
     def test_spec_and_swagger_ui(self, client: TestClient) -> None:
         spec = client.get("/openapi.json").json()
-        assert set(spec["paths"]) == {"/assistants", "/orgs/{org_id}/assistants"}
+        assert set(spec["paths"]) == {
+            "/assistants",
+            "/assistants/{assistant_id}",
+            "/orgs/{org_id}/assistants",
+        }
         assert "bearerAuth" in spec["components"]["securitySchemes"]
         assert "swagger-ui" in client.get("/ui/").text
 
     def test_unknown_method_is_405_with_allow(self, client: TestClient) -> None:
-        response = client.post("/assistants", headers=DEV)
+        response = client.put("/assistants", headers=DEV)
         assert response.status_code == 405
-        assert "GET" in response.headers["allow"]
+        assert response.headers["allow"] == "GET, POST"

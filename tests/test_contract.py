@@ -20,7 +20,7 @@ from mockserver.contract.runner import run
 from mockserver.contract.sweep import SWEEP_CHECKS
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
-from tests.broken import DETAIL_FAULTS, FAULTS, Fault, Faulty, broken_app
+from tests.broken import DETAIL_FAULTS, FAULTS, WRITE_FAULTS, Fault, Faulty, broken_app
 from tests.conftest import MOCK_IDENTITY, REPO, run_options, shared_mock
 from tests.deployments import DEPLOYMENTS
 from tests.fastapi_deployment import CALLER as FASTAPI_CALLER
@@ -52,7 +52,7 @@ def test_one_fault_in_an_independent_deployment_is_caught(name: str) -> None:
 
 # Every check a broken deployment is caught by: the faults injected into the mock and the
 # reference deployment, and the bugs of the framework deployments (tests/test_deployments.py).
-CAUGHT_BY = [fault.expected_check for fault in FAULTS.values()] + [
+CAUGHT_BY = [fault.expected_check for fault in [*FAULTS.values(), *WRITE_FAULTS.values()]] + [
     check for module in DEPLOYMENTS.values() for check in module.BUGS.values()
 ]
 
@@ -86,9 +86,26 @@ LIST_FAULTS = sorted(
 
 
 def test_a_fastapi_and_sqlalchemy_deployment_conforms() -> None:
-    # The default profile, as a CI job would first run it: no caller ids given.
-    outcome = run(run_options(app=fastapi_app, token=FASTAPI_TOKEN, include_operations=("list_assistants",)))
-    assert outcome.exit_code == 0, outcome.findings
+    # The default profile, as a CI job would first run it: no caller ids given, no writes sent.
+    # It serves the assistants API alone (not /orgs).
+    reads = ("list_assistants", "get_assistant")
+    outcome = run(run_options(app=fastapi_app, token=FASTAPI_TOKEN, include_operations=reads, writes=False))
+    # One true finding, FastAPI's own: it routes each method of a path separately, and
+    # Starlette's 405 names in `Allow` only the methods of the first route the path matched.
+    found = {(f.operation, f.check, f.message.splitlines()[0]) for f in outcome.findings}
+    assert found == {
+        (
+            "GET /assistants",
+            "allow_header_conformance",
+            "`Allow: GET` does not match the schema. Missing documented methods: POST",
+        ),
+        (
+            "GET /assistants/{assistant_id}",
+            "allow_header_conformance",
+            "`Allow: GET` does not match the schema. Missing documented methods: DELETE, PATCH",
+        ),
+    }
+    assert not outcome.errors and not outcome.untested
     judged = outcome.operations["GET /assistants"]
     assert all(judged[name].passed == 1 for name in ("pages_agree", "filters_exact", "records_consistent"))
 
@@ -146,9 +163,12 @@ def test_a_list_and_its_detail_operation_agree(spec_with_detail: Path) -> None:
     broken = Faulty(app, DETAIL_FAULTS["list_from_lagging_index"])
     outcome = run(run_options(app=broken, spec_path=spec_with_detail, checks=("records_consistent",)))
     assert outcome.exit_code == 1
-    (finding,) = outcome.findings
-    assert finding.title == "List and detail disagree" and "/updated_at" in finding.message
-    assert finding.compared[1].endswith("/orgs/org_demo/assistants/ast_frontdesk0000000001\n  -> 200")
+    # Both lists have a detail operation (openapi.yaml's own, and the one added here).
+    found = {f.operation: f for f in outcome.findings}
+    assert set(found) == {"GET /assistants", "GET /orgs/{org_id}/assistants"}
+    assert all(f.title == "List and detail disagree" and "/updated_at" in f.message for f in found.values())
+    compared = found["GET /orgs/{org_id}/assistants"].compared
+    assert compared[1].endswith("/orgs/org_demo/assistants/ast_frontdesk0000000001\n  -> 200")
 
 
 def test_the_window_bounds_the_whole_list_requests() -> None:
@@ -185,9 +205,21 @@ def test_the_mock_conforms_in_the_default_profile() -> None:
             "filters_exact",
         },
     }
+    # The whole-list rules judge lists; the detail read and the writes are judged through them.
+    lists = set(nothing)
+    assert set(outcome.operations) == lists | {
+        "GET /assistants/{assistant_id}",
+        "POST /assistants",
+        "PATCH /assistants/{assistant_id}",
+        "DELETE /assistants/{assistant_id}",
+    }
     for operation, checks in outcome.operations.items():
         judged = {name for name in DOMAIN_CHECKS if name in checks and checks[name].passed > 0}
-        assert judged == set(DOMAIN_CHECKS) - nothing[operation], operation
+        if operation in lists:
+            expected = set(DOMAIN_CHECKS) - nothing[operation] - {"writes_visible"}
+        else:
+            expected = set() if operation.startswith("GET") else {"writes_visible"}
+        assert judged == expected, operation
 
 
 def test_the_mock_conforms_for_a_second_organization() -> None:
@@ -386,6 +418,7 @@ def test_fuzzing_finds_and_deduplicates_a_fault(tmp_path: Path) -> None:
     outcome = run(
         run_options(
             app=broken_app("server_error"),
+            include_operations=("list_assistants", "list_org_assistants"),
             max_examples=100_000,
             max_time=3,
             phases=("coverage", "fuzzing"),
@@ -462,7 +495,9 @@ def test_operations_are_selected_by_label_or_id_and_an_unknown_one_is_named() ->
     result = CliRunner().invoke(main, ["contract", "--include-operation", "GET /nowhere"])
     assert result.exit_code == 2
     assert "selects nothing for 'GET /nowhere'" in result.output
-    assert 'known: list_assistants, list_org_assistants; or name one as "GET /path"' in result.output
+    writes = ("create_assistant", "delete_assistant", "update_assistant")
+    known = ", ".join(sorted(("get_assistant", "list_assistants", "list_org_assistants", *writes)))
+    assert f'known: {known}; or name one as "GET /path"' in result.output
 
 
 def test_caller_ids_of_any_type_are_taken_as_written() -> None:

@@ -80,7 +80,8 @@ def _run(name: str, documents: dict[str, Path], bug: str | None = None, **option
             token=module.TOKEN,
             # A second caller where the deployment has one, for tenant_isolated.
             other_token=getattr(module, "OTHER_TOKEN", None),
-            **{"max_examples": 10, **options},
+            # The apps are in-process and their own: their writes are tested too.
+            **{"max_examples": 10, "writes": True, **options},
         )
     )
 
@@ -144,11 +145,8 @@ def test_the_cli_over_http_passes_the_clean_app_and_a_wrong_token_tests_nothing(
 @pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
 def test_the_mock_serves_each_document_and_honours_it(name: str, documents: dict[str, Path]) -> None:
     app = create_app(Settings(spec_path=documents[name], fixtures_dir=documents[name].parent / "none"))
-    # The stateless mock does not keep what is written (a created record cannot be read back), so
-    # the stateful phase is left out here.
-    stateless = ("examples", "coverage", "fuzzing")
     outcome = run(
-        RunOptions(app=app, spec_path=documents[name], token="dev-token", max_examples=10, phases=stateless)
+        RunOptions(app=app, spec_path=documents[name], token="dev-token", max_examples=10, writes=True)
     )
     assert outcome.exit_code == 0, [(f.check, f.title, f.message) for f in outcome.findings]
 
@@ -187,13 +185,13 @@ def test_the_mock_filters_and_counts_as_the_app_does(documents: dict[str, Path])
 def test_a_fuzz_run_explores_every_operation_of_the_document(documents: dict[str, Path]) -> None:
     # The time box is Schemathesis' to fill: short here, and every operation reached within it.
     app = DEPLOYMENTS["conduit"].make_app()
-    outcome = run(RunOptions(app=app, spec_path=documents["conduit"], mode="fuzz", max_time=3))
+    outcome = run(RunOptions(app=app, spec_path=documents["conduit"], mode="fuzz", max_time=3, writes=True))
     labels = {e.label for e in load_spec(documents["conduit"]).endpoints.values()}
     assert labels <= {label for label, cases in outcome.cases.items() if cases}
 
 
 def test_our_own_api_as_fastapi_documents_it_is_understood_served_and_passed(tmp_path: Path) -> None:
-    # tests/fastapi_deployment.py is GET /assistants in FastAPI: its generated document has none of
+    # tests/fastapi_deployment.py is the assistants API in FastAPI: its generated document has none of
     # openapi.yaml's extensions, and the same list is understood from it.
     from tests.fastapi_deployment import TOKEN
     from tests.fastapi_deployment import app as deployment
@@ -201,8 +199,14 @@ def test_our_own_api_as_fastapi_documents_it_is_understood_served_and_passed(tmp
     doc = write_document(deployment, tmp_path, "assistants-fastapi")
     (line,) = load_spec(doc).understanding()
     assert line.startswith("GET /assistants: a list, pages by skip/limit (offset), items: the body")
-    real = run(RunOptions(app=deployment, spec_path=doc, token=TOKEN, max_examples=10))
-    assert real.exit_code == 0, [(f.check, f.title, f.message) for f in real.findings]
+    real = run(RunOptions(app=deployment, spec_path=doc, token=TOKEN, max_examples=10, writes=True))
+    # FastAPI's own departures from the document it generates, each a true finding: `Allow`
+    # names one route's methods (see test_contract.py); pydantic's lax mode takes `0` for false;
+    # a body that is not UTF-8 is a 400 the document does not declare. None is a domain check's.
+    fastapi_own = {"allow_header_conformance", "negative_data_rejection", "status_code_conformance"}
+    assert {f.check for f in real.findings} <= fastapi_own, [(f.check, f.message) for f in real.findings]
+    assert "allow_header_conformance" in {f.check for f in real.findings}
+    assert not real.errors and not real.untested
     mock = create_app(Settings(spec_path=doc, fixtures_dir=tmp_path / "none"))
-    served = run(RunOptions(app=mock, spec_path=doc, token="dev-token", max_examples=10))
+    served = run(RunOptions(app=mock, spec_path=doc, token="dev-token", max_examples=10, writes=True))
     assert served.exit_code == 0, [(f.check, f.title, f.message) for f in served.findings]

@@ -302,7 +302,12 @@ def test_schemathesis_stateful_phase_finds_the_stateless_stub_out_and_nothing_in
 
     def found(stateless: bool) -> set[str]:
         options = RunOptions(
-            spec_path=DOCUMENT, app=app(stateless=stateless), token="dev-token", seed=1, max_examples=10
+            spec_path=DOCUMENT,
+            app=app(stateless=stateless),
+            token="dev-token",
+            seed=1,
+            max_examples=10,
+            writes=True,
         )
         outcome = run(options)
         return {f.check for f in outcome.findings}

@@ -26,7 +26,7 @@ from schemathesis import Case as _Case
 from schemathesis import Response
 from schemathesis.core.failures import Failure
 
-from mockserver.contract import checks
+from mockserver.contract import checks, writes
 from mockserver.contract.outcome import reproducible
 from mockserver.contract.sweep import (
     DEFAULT_WINDOW,
@@ -35,6 +35,7 @@ from mockserver.contract.sweep import (
     Request,
     Sweep,
     SweepViolation,
+    Walk,
     WholeListRule,
 )
 from mockserver.model import rules
@@ -62,6 +63,8 @@ class _Binding:
     # The headers that make a request the run's second caller's (`--other-token`), if any.
     other: dict[str, str] | None = None
     sweeps: dict[str, _SweepState] = field(default_factory=dict)
+    # The write operations `writes_visible` has judged (once each per run).
+    writes_judged: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -367,8 +370,9 @@ def _without_credentials(case: Case) -> Response | None:
 # ----------------------------------------------------------------------- whole-list checks
 
 
-def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
-    """A sweep of `case`'s list: its path and required parameters, its credentials."""
+def _new_sweep(case: Case, operation: Endpoint, binding: _Binding, window: int | None = None) -> Sweep:
+    """A sweep of `case`'s list (its path and required parameters, its credentials), over the
+    run's window unless another is given."""
     pagination = operation.pagination
     varied = {*(f.param for f in operation.filters)}
     if pagination is not None:
@@ -416,7 +420,7 @@ def _new_sweep(case: Case, operation: Endpoint, binding: _Binding) -> Sweep:
         send,
         base=base,
         path=dict(case.path_parameters or {}),
-        window=binding.window,
+        window=window or binding.window,
         caller=binding.caller,
         read_one=_reader(case, operation, configured, binding),
         others=_examples(operation, operation.tenant.parameter) if operation.tenant else (),
@@ -518,9 +522,119 @@ def _sweep_check(name: str, rule: WholeListRule) -> Any:
     return check
 
 
+# ---------------------------------------------------------------------------------- writes
+
+
+def writes_visible(ctx: Any, response: Response, case: Case) -> bool | None:
+    """A write shows in its list (see writes.py), judged on the first successful answer of
+    each write operation of a list, once per run."""
+    spec = _spec(case)
+    endpoint = spec.by_label(case.operation.label)
+    belongs = spec.writes.get(endpoint.operation_id) if endpoint is not None else None
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    if endpoint is None or belongs is None or not positive or not 200 <= response.status_code < 300:
+        return True
+    listing = spec.endpoints[belongs[0]]
+    binding = _binding(case)
+    with binding.lock:
+        if endpoint.label in binding.writes_judged:
+            return True
+        binding.writes_judged.add(endpoint.label)
+    write, sides = _write_and_sides(case, response, endpoint, belongs[1], listing, binding)
+    try:
+        writes.judge(write, sides, listing.key_field)
+    except SweepViolation as violation:
+        raise DomainFailure(
+            operation=case.operation.label,
+            title=violation.title,
+            message=violation.message,
+            case_id=case.id,
+            compared=_described(case, [(case, response), *(a.exchange for a in violation.answers)]),
+        ) from None
+    return None
+
+
+def _write_and_sides(
+    case: Case, response: Response, endpoint: Endpoint, verb: str, listing: Endpoint, binding: _Binding
+) -> tuple[writes.Write, writes.Sides]:
+    spec = _spec(case)
+    schema = case.operation.schema
+    configured = dict(schema.config.headers_for(operation=case.operation) or {})
+    on_path = {name for (where, name) in listing.parameters if where == "path"}
+    path = {k: v for k, v in (case.path_parameters or {}).items() if k in on_path}
+    list_case = schema[listing.path]["GET"].Case(path_parameters=path, headers=dict(case.headers or {}))
+    detail = spec.details.get(listing.operation_id)
+    record = _record(response, detail)
+    identifier = (
+        record.get(listing.key_field)
+        if verb == "create" and record is not None
+        else (case.path_parameters or {}).get(endpoint.id_parameter or "")
+    )
+    write = writes.Write(verb, record, identifier, case.body if verb != "remove" else None, (case, response))
+
+    def walk() -> Walk:
+        # New records are often last: the walk goes further than the whole-list rules' window.
+        return _new_sweep(list_case, listing, binding, max(binding.window, writes.WINDOW)).unfiltered()
+
+    def again() -> tuple[Answer, dict[str, Any] | None]:
+        probe = case.operation.Case(
+            path_parameters=dict(case.path_parameters or {}),
+            query=dict(case.query or {}),
+            headers=dict(case.headers or {}),
+            body=case.body,
+            media_type=case.media_type,
+        )
+        answer: Response = probe.call(headers=configured)
+        made = _record(answer, detail)
+        return Answer(Request(()), answer.status_code, [made] if made else None, (probe, answer)), made
+
+    remover = next(
+        (
+            spec.endpoints[op]
+            for op, (of, v) in spec.writes.items()
+            if of == listing.operation_id and v == "remove"
+        ),
+        None,
+    )
+
+    def remove(identifier: Any) -> Answer:
+        assert remover is not None and remover.id_parameter is not None
+        target = schema[remover.path]["DELETE"]
+        probe = target.Case(
+            path_parameters={**path, remover.id_parameter: identifier}, headers=dict(case.headers or {})
+        )
+        answer: Response = probe.call(headers=configured)
+        return Answer(
+            Request((), ((remover.id_parameter, identifier),)), answer.status_code, None, (probe, answer)
+        )
+
+    sides = writes.Sides(
+        walk=walk,
+        read_one=_reader(list_case, listing, configured, binding),
+        again=again if verb == "create" else None,
+        remove=remove if remover is not None and remover.id_parameter is not None else None,
+    )
+    return write, sides
+
+
+def _record(response: Response, detail: Endpoint | None) -> dict[str, Any] | None:
+    """The record a write answered (a 201 as well as a 200), through the wrapper the detail
+    operation declares."""
+    try:
+        body = json.loads(response.content) if 200 <= response.status_code < 300 else None
+    except (ValueError, RecursionError):
+        body = None
+    if detail is not None and detail.record_field is not None and isinstance(body, dict):
+        body = body.get(detail.record_field, body)
+    return body if isinstance(body, dict) else None
+
+
 schemathesis.check(http_semantics)
 for _name, _rule in SWEEP_RULES.items():
     schemathesis.check(_sweep_check(_name, _rule))
     DOMAIN_CHECKS.append(_name)
+writes_visible.__doc__ = writes.DOC
+schemathesis.check(writes_visible)
+DOMAIN_CHECKS.append(writes.CHECK)
 
 __all__ = ["DOMAIN_CHECKS", "DomainFailure", "bind_run"]

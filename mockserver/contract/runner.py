@@ -111,6 +111,10 @@ class RunOptions:
     headers: tuple[tuple[str, str], ...] = ()
     # A second caller's bearer token: one who owns none of the first caller's records.
     other_token: str | None = None
+    # Whether the run sends the operations that write (POST, PUT, PATCH, DELETE): they change
+    # the deployment, so only when asked (`mockserver contract` asks for the in-process mock,
+    # whose session is the run's own).
+    writes: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -222,7 +226,7 @@ def build_schema(options: RunOptions, labels: list[str] | None = None) -> Any:
     # Schemathesis keeps interesting cases of earlier runs in a cache under the working directory
     # and replays them; a contract run must depend on the deployment and the seed alone.
     config.cache.enabled = False
-    if options.include_operations and labels:
+    if (options.include_operations or not options.writes) and labels:
         schema = schema.include(name=list(labels))
     other = {"Authorization": f"Bearer {options.other_token}"} if options.other_token else None
     bind_run(schema, caller=options.caller, window=options.window, other=other)
@@ -361,13 +365,12 @@ class _Collector:
         return False
 
 
-def selected(spec: Spec, include: tuple[str, ...]) -> list[str]:
+def selected(spec: Spec, include: tuple[str, ...], writes: bool = True) -> list[str]:
     """The operations a run covers, as Schemathesis labels (`GET /path`), chosen by operationId
-    or label; a selector that names nothing, or a document with nothing to test, is an error."""
+    or label, without those that write unless `writes`; a selector that names nothing, or a
+    document with nothing to test, is an error."""
     if not spec.endpoints:
         raise RunError(f"{spec.path.name}: /paths: no operation to test")
-    if not include:
-        return sorted({e.label for e in spec.endpoints.values()})
     found = {name: spec.find(name) for name in include}
     unknown = [name for name, endpoint in found.items() if endpoint is None]
     if unknown:
@@ -375,7 +378,26 @@ def selected(spec: Spec, include: tuple[str, ...]) -> list[str]:
             f"--include-operation selects nothing for {', '.join(repr(n) for n in unknown)} "
             f"({known_operations(spec)})"
         )
-    return sorted({e.label for e in found.values() if e is not None})
+    chosen = [e for e in found.values() if e is not None] if include else list(spec.endpoints.values())
+    if writes:
+        return sorted({e.label for e in chosen})
+    reading = sorted({e.label for e in chosen if e.kind != "write"})
+    if not reading:
+        shown = ", ".join(sorted({e.label for e in chosen})[:3]) + (", ..." if len(chosen) > 3 else "")
+        raise RunError(
+            f"every operation selected writes ({shown}): --writes tests them, writing to the deployment"
+        )
+    return reading
+
+
+def unsent_writes(spec: Spec, include: tuple[str, ...], chosen: list[str]) -> str | None:
+    """One line naming the write operations a run against a deployment leaves out, if any."""
+    picked = [spec.find(name) for name in include] if include else list(spec.endpoints.values())
+    left = sorted({e.label for e in picked if e is not None and e.kind == "write"} - set(chosen))
+    if not left:
+        return None
+    shown = ", ".join(left[:4]) + (f" and {len(left) - 4} more" if len(left) > 4 else "")
+    return f"not sent: {shown}, which write; --writes sends them (it changes the deployment)"
 
 
 def _why_untested(
@@ -472,18 +494,21 @@ def run(
 
     `should_stop` is polled (the preflight, between events); `on_engine_start` is called once
     the engine is under way, from when a `KeyboardInterrupt` unwinds it cleanly;
-    `on_understood` gets one line per selected list: what the model understood of it.
+    `on_understood` gets one line per selected list (what the model understood of it) and one
+    naming the write operations left out.
     """
     stop_requested = should_stop or (lambda: False)
     try:
         spec = load_spec(options.spec_path)
     except SpecError as exc:
         raise RunError(str(exc)) from None
-    chosen = selected(spec, options.include_operations)
+    chosen = selected(spec, options.include_operations, options.writes)
     if options.url is not None:
         preflight(options.url, options.timeout, stop_requested)
     if on_understood is not None:
-        on_understood([e.understood(spec.details) for e in spec.lists.values() if e.label in chosen])
+        left_out = unsent_writes(spec, options.include_operations, chosen)
+        understood = [e.understood(spec.details) for e in spec.lists.values() if e.label in chosen]
+        on_understood([f"understood: {line}" for line in understood] + ([left_out] if left_out else []))
     schema = build_schema(options, chosen)
     target = options.url or "in-process app"
     outcome = RunOutcome(seed=options.seed, target=target)

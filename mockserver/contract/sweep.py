@@ -159,7 +159,7 @@ class Walk:
 
     @property
     def ids(self) -> list[Any]:
-        return [_id(item, self.key) for item in self.items]
+        return [record_id(item, self.key) for item in self.items]
 
     def answer_at(self, position: int) -> Answer:
         """The answer whose page holds item `position`."""
@@ -171,7 +171,7 @@ class Walk:
         return self.answers[-1]
 
 
-def _id(item: Any, key: str = "id") -> Any:
+def record_id(item: Any, key: str = "id") -> Any:
     """What identifies an item across answers: its key (`id`, or the field the detail
     operation is addressed by) when it has a plain one, else the whole item (so two different
     records without ids never pass for one)."""
@@ -375,10 +375,13 @@ class Sweep:
                 [first, again, *violation.answers],
             ) from None
 
+    def unfiltered(self) -> Walk:
+        """The list as the largest page the contract allows gives it, unfiltered."""
+        return self.walk(self.largest, self._no_filters())
+
     def reference(self, check: str) -> Walk:
-        """The list as the largest page the contract allows gives it, unfiltered (a refusal is
-        reported by the check that needed it)."""
-        walk = self.walk(self.largest, self._no_filters())
+        """The list as `unfiltered` walks it (a refusal is reported by the check that needed it)."""
+        walk = self.unfiltered()
         if walk.refused is not None:
             raise self._refused(check, walk.refused)
         return walk
@@ -547,7 +550,7 @@ class Sweep:
             if answer.items is None:
                 raise self._refused("pages_agree", answer)
             expected = ref_ids[skip : skip + limit]
-            got = [_id(i, self.key) for i in answer.items]
+            got = [record_id(i, self.key) for i in answer.items]
             complete = reference.ended or skip + limit <= known
             if got != expected and (complete or got[: len(expected)] != expected):
                 raise SweepViolation(
@@ -703,14 +706,14 @@ class Sweep:
         reached = beyond if walk.ended else max(places, default=-1)
         returned = set(ids)
         for k, item in enumerate(reference.items[:reached]):
-            if all(need(item) for need in needed) and _id(item, self.key) not in returned:
+            if all(need(item) for need in needed) and record_id(item, self.key) not in returned:
                 shown = ", ".join(f"{rule.field}={field_value(item, rule.field)!r}" for rule, _ in wanted)
                 at = next((j for j, place in enumerate(places) if place > k), None)
                 raise SweepViolation(
                     "filters_exact",
                     "Filter dropped matching items",
-                    f"{named}: id {_id(item, self.key)!r} ({shown}) is item {k} of the unfiltered list and "
-                    "satisfies the filter, but the filtered list "
+                    f"{named}: id {record_id(item, self.key)!r} ({shown}) is item {k} of the unfiltered "
+                    "list and satisfies the filter, but the filtered list "
                     + (f"skips it (its item {at} is {ids[at]!r})." if at is not None else "lacks it."),
                     [reference.answer_at(k), walk.answer_at(at) if at is not None else walk.answers[-1]],
                 )
@@ -781,7 +784,7 @@ class Sweep:
             for item in answer.items:
                 if not isinstance(item, dict) or not isinstance(item.get(self.key), str | int | float | bool):
                     continue  # a record without an id cannot be matched with another
-                identifier = _id(item, self.key)
+                identifier = record_id(item, self.key)
                 if identifier not in seen:
                     seen[identifier] = (item, answer)
                     continue
@@ -809,24 +812,24 @@ class Sweep:
             return
         keyed = [(k, item) for k, item in enumerate(reference.items) if _scalar(item, self.key)]
         for k, item in keyed[:DETAIL_READS]:
-            answer = self._read_one(_id(item, self.key))
+            answer = self._read_one(record_id(item, self.key))
             if answer.status != 200 or not answer.items:
                 raise SweepViolation(
                     "records_consistent",
                     "Listed record not found by its id",
-                    f"id {_id(item, self.key)!r} is item {k} of the list, but reading it by id answered "
-                    f"{answer.status}.",
+                    f"id {record_id(item, self.key)!r} is item {k} of the list, but reading it by id "
+                    f"answered {answer.status}.",
                     [reference.answer_at(k), answer],
                 )
             one = answer.items[0]
             # The detail may carry more (an expanded object, more fields): what both carry agrees.
-            diff = _shared_differences(item, one)
+            diff = shared_differences(item, one)
             if diff:
                 raise SweepViolation(
                     "records_consistent",
                     "List and detail disagree",
-                    f"id {_id(item, self.key)!r} in the list ({reference.answer_at(k).request.describe()}) "
-                    f"and read by id: {'; '.join(diff[:3])}"
+                    f"id {record_id(item, self.key)!r} in the list "
+                    f"({reference.answer_at(k).request.describe()}) and read by id: {'; '.join(diff[:3])}"
                     + (f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""),
                     [reference.answer_at(k), answer],
                 )
@@ -1015,12 +1018,12 @@ class Sweep:
         if self._other_read is None:
             return
         for k, item in enumerate(mine.items[:DETAIL_READS]):
-            answer = self._other_read(_id(item, self.key))
+            answer = self._other_read(record_id(item, self.key))
             if answer.status == 200 and answer.items:
                 raise SweepViolation(
                     "tenant_isolated",
                     "Another caller's record read by id",
-                    f"id {_id(item, self.key)!r} is item {k} of this caller's list ({owner}="
+                    f"id {record_id(item, self.key)!r} is item {k} of this caller's list ({owner}="
                     f"{field_value(item, owner)!r}); read by id as the other caller, who owns none of "
                     "this caller's records (--other-token), it was answered 200 with the record. A "
                     "detail read that checks the id but not its owner answers like this.",
@@ -1071,7 +1074,7 @@ def _shown(ids: list[Any]) -> str:
 
 
 def _ids_shown(items: list[Any], key: str = "id") -> str:
-    return _shown([_id(i, key) for i in items])
+    return _shown([record_id(i, key) for i in items])
 
 
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:
@@ -1085,7 +1088,7 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         pairs = enumerate(zip(a, b, strict=True))
         return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}/{i}")]
-    return [f"{path or '/'}: {_short(a)} then {_short(b)}"]
+    return [f"{path or '/'}: {short(a)} then {short(b)}"]
 
 
 def _as_parameter(value: Any, schema: dict[str, Any]) -> Any:
@@ -1106,14 +1109,14 @@ def _scalar(item: Any, key: str) -> bool:
     )
 
 
-def _shared_differences(listed: Any, read: Any, path: str = "") -> list[str]:
+def shared_differences(listed: Any, read: Any, path: str = "") -> list[str]:
     """Where two versions of a record differ on what both carry (objects compared key by key)."""
     if isinstance(listed, dict) and isinstance(read, dict):
         return [
             d
             for key in listed
             if key in read
-            for d in _shared_differences(listed[key], read[key], f"{path}/{key}")
+            for d in shared_differences(listed[key], read[key], f"{path}/{key}")
         ]
     if isinstance(listed, dict) or isinstance(read, dict):
         return []  # one side an object, the other its id or its link: an expansion, not a difference
@@ -1128,7 +1131,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -118,12 +118,23 @@ def _required_unless_read_only(
             yield ValidationError(f"{name!r} is a required property")
 
 
+def _nullable_all_of(
+    validator: Any, all_of: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`nullable: true` beside `allOf: [$ref]` admits null: OpenAPI 3.0's nullable reference, and
+    3.1's `anyOf: [X, {type: null}]` (FastAPI's optional nested model) as rewritten for Connexion,
+    whose `nullable` reaches `type` and `enum` only."""
+    if instance is None and schema.get("nullable") is True:
+        return
+    yield from Draft4RequestValidator.VALIDATORS["allOf"](validator, all_of, instance, schema)
+
+
 # Draft 4 holds 5.0 no integer; JSON Schema since draft 6 (so OpenAPI 3.1), pydantic and JSON
 # itself hold it one. A client's serializer may write either.
 _BodyValidator = bounded(
     validators.extend(
         Draft4RequestValidator,
-        {"required": _required_unless_read_only},
+        {"required": _required_unless_read_only, "allOf": _nullable_all_of},
         type_checker=Draft202012Validator.TYPE_CHECKER,
     )
 )

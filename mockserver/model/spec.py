@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockserver.model.document import JSON, load_document, resolve_refs
-from mockserver.model.endpoints import Endpoint, details, endpoints
+from mockserver.model.endpoints import Endpoint, collection_writes, details, endpoints
 
 RESOLVED_DEPTH = 6
 
@@ -24,6 +24,8 @@ class Spec:
     details: dict[str, Endpoint] = field(default_factory=dict)
     # Every operation by its label (`GET /path`): the checks look one up per response.
     labels: dict[str, Endpoint] = field(default_factory=dict)
+    # Each write of a list's records: (the list's operation id, create/replace/merge/remove).
+    writes: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Resolved schemas, made once: the checks read one per response.
     resolved: dict[str, dict[str, JSON]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -75,4 +77,11 @@ def load_spec(path: Path) -> Spec:
 def spec_from_document(document: dict[str, JSON], path: Path) -> Spec:
     found = endpoints(document)
     labels = {e.label: e for e in found.values()}
-    return Spec(path=path, document=document, endpoints=found, details=details(found), labels=labels)
+    return Spec(
+        path=path,
+        document=document,
+        endpoints=found,
+        details=details(found),
+        labels=labels,
+        writes=collection_writes(found),
+    )
