@@ -30,3 +30,28 @@ def test_an_id_no_record_can_have_is_the_declared_404_where_no_validation_error_
         # PUT declares a 422: the same id there is invalid input.
         put = c.put("/notes/not-a-note-id", json={"title": "x", "done": False}, headers=DEV)
         assert put.status_code == 422
+
+
+def test_an_invalid_body_is_refused_as_fastapi_refuses_it(tmp_path: Path) -> None:
+    # The mock of the document FastAPI generates, beside FastAPI itself, on the same bodies:
+    # one item per violation, `loc` into the body, pydantic's words, types and bounds.
+    from tests.deployments import write_document
+    from tests.fastapi_deployment import TOKEN
+    from tests.fastapi_deployment import app as deployment
+
+    document = write_document(deployment, tmp_path, "assistants-fastapi")
+    bodies: list[object] = [
+        {},
+        {"name": ""},
+        {"name": 5, "is_active": "maybe"},
+        {"name": "x", "llm_settings": {"temperature": "hot"}},
+        [1],
+    ]
+    with (
+        TestClient(create_app(Settings(spec_path=document, fixtures_dir=tmp_path / "none"))) as mock,
+        TestClient(deployment) as real,
+    ):
+        for body in bodies:
+            served = mock.post("/assistants", json=body, headers=DEV)
+            answered = real.post("/assistants", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+            assert (served.status_code, served.json()) == (answered.status_code, answered.json()), body

@@ -311,9 +311,21 @@ def test_sigterm_right_at_start_still_leaves_reports(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "summary.json").read_text())["interrupted"] is True
 
 
+def wait_for_a_finished_case(report_dir: Path, process: subprocess.Popen[str]) -> None:
+    """Until the run's event stream holds a finished case, however slow the machine."""
+    events = report_dir / "events.ndjson"
+    deadline = time.monotonic() + HANG_GUARD
+    while time.monotonic() < deadline and process.poll() is None:
+        if events.exists() and '"FuzzScenarioFinished"' in events.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("no case finished")
+
+
 @pytest.mark.slow
 def test_sigterm_stops_a_fuzz_run_and_keeps_its_reports(tmp_path: Path) -> None:
-    process = started_fuzzing(tmp_path, "--seed", "7")
+    process = started_fuzzing(tmp_path, "--seed", "7", "--report", "ndjson", settle=0)
+    wait_for_a_finished_case(tmp_path, process)
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=HANG_GUARD)
     assert process.returncode == 143, stdout + stderr

@@ -166,11 +166,11 @@ def test_a_run_against_a_deployment_sends_no_write_unless_asked() -> None:
 
 
 def test_the_mock_shows_its_writes_and_a_list_cache_that_misses_them_is_caught() -> None:
-    clean = run(run_options(include_operations=("list_assistants", "create_assistant", "delete_assistant")))
+    operations = ("list_assistants", "create_assistant", "delete_assistant")
+    clean = run(run_options(include_operations=operations, max_examples=5))
     assert clean.exit_code == 0, clean.findings
     assert clean.operations["POST /assistants"]["writes_visible"].passed == 1
     app = WRITE_FAULTS["list_cache_never_invalidated"].wrap(create_app(Settings()))
-    operations = ("list_assistants", "create_assistant", "delete_assistant")
     outcome = run(run_options(app=app, include_operations=operations, writes=True, max_examples=5))
     found = {(f.operation, f.title) for f in outcome.findings if f.check == "writes_visible"}
     assert ("POST /assistants", "Created record not listed") in found

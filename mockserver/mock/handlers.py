@@ -547,6 +547,7 @@ class Responder:
                 position = changes.base + changes.added
                 made = self.dataset.made(list_id, tenant, position, dict(over))
                 record = shape.created_record(made, shape.writable(body), server_set)
+                _owned_by(record, listing.owner_field, attrs)
                 changes.added += 1
                 if key in over or self._position(list_id, tenant, seen, record.get(key)) is None:
                     break
@@ -713,3 +714,13 @@ def _status(status: str) -> int:
     if status.isdigit():
         return int(status)
     return int(status[0]) * 100 if status[:1].isdigit() else 200
+
+
+def _owned_by(record: Record, owner: str | None, attrs: dict[str, Any]) -> None:
+    """A created record's owner field (`user_id`, `owner_id`, ...) is its creator, where the
+    caller has an id of the field's type: what one creates is one's own."""
+    if owner is None or owner not in record:
+        return
+    mine = attrs.get(owner, attrs.get("user_id"))
+    if mine is not None and type(mine) is type(record[owner]):
+        record[owner] = mine

@@ -6,10 +6,12 @@ errors with their location (as FastAPI does) and render errors per the operation
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -203,10 +205,37 @@ class FormatCheckingBodyValidator(_OptionalBody, JSONRequestBodyValidator):  # t
             if self._validator.is_valid(None):
                 return None
             body = None
-        return super()._validate(body)
+        if body is None and not self._nullable:
+            raise ParameterProblem((FieldError("body", "", "Field required", "missing"),))
+        # Every violation with its path, as pydantic lists them (Connexion reports the first, as
+        # jsonschema words it).
+        found = itertools.islice(self._validator.iter_errors(body), MAX_BODY_ERRORS)
+        # Once per place and kind (the members of an `allOf` may each refuse a value alike).
+        errors = {(e.at, e.type): e for e in map(body_error, found)}
+        if errors:
+            raise ParameterProblem(tuple(errors.values()))
+        return None
 
 
 _NULL = object()
+
+
+# Violations of a body reported at most (pydantic reports them all; a hostile body has many).
+MAX_BODY_ERRORS = 20
+
+
+def body_error(error: ValidationError) -> FieldError:
+    """One violation of a request body as pydantic words it, `loc` continuing into the body."""
+    at: tuple[str | int, ...] = tuple(error.absolute_path)
+    value = error.instance
+    if error.validator == "required":
+        # jsonschema reports a missing property at its parent; pydantic, at the property.
+        present = error.instance if isinstance(error.instance, dict) else {}
+        missing = next((n for n in error.validator_value if n not in present), None)
+        at = (*at, missing) if isinstance(missing, str) else at
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    found = field_error("body", ".".join(map(str, at)), str(error.validator), schema, value)
+    return replace(found, at=at)
 
 
 def _header_value(text: str, schema: Any) -> Any:

@@ -28,6 +28,9 @@ class FieldError:
     input: Any = None
     # The constraint that failed, as pydantic reports it (`{"ge": 1}`); None when it has none.
     ctx: dict[str, Any] | None = None
+    # In a body, the path to the invalid value (`("llm_settings", "temperature")`), which
+    # pydantic's `loc` continues with.
+    at: tuple[str | int, ...] = ()
 
 
 # (status, detail) -> the body of an error in a shape only the spec knows.
@@ -121,6 +124,10 @@ def _detail(response: Any) -> dict[str, Any] | None:
 DEFAULT_STYLE = ErrorStyle(PROBLEM_JSON, 400)
 
 
+# A `format` as pydantic names the type it parses.
+FORMATS = {"uuid": "UUID", "date-time": "datetime", "date": "date", "uri": "URL", "email": "email address"}
+
+
 def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], value: Any) -> FieldError:
     """Translate a JSON Schema failure into pydantic's message and error type."""
     expected = schema.get("type")
@@ -132,7 +139,39 @@ def field_error(location: str, name: str, keyword: str, schema: dict[str, Any], 
             ),
             "number": ("Input should be a valid number, unable to parse string as a number", "float_parsing"),
             "boolean": ("Input should be a valid boolean, unable to interpret input", "bool_parsing"),
+            # A model (an object of declared properties) and a free-form dict, as pydantic tells them.
+            "object": (
+                (
+                    "Input should be a valid dictionary or object to extract fields from",
+                    "model_attributes_type",
+                )
+                if schema.get("properties")
+                else ("Input should be a valid dictionary", "dict_type")
+            ),
+            "array": ("Input should be a valid list", "list_type"),
         }.get(str(expected), (f"Input should be a valid {expected}", f"{expected}_type"))
+    elif keyword == "minLength" and "minLength" in schema:
+        least = schema["minLength"]
+        msg = f"String should have at least {least} character{'' if least == 1 else 's'}"
+        return FieldError(location, name, msg, "string_too_short", value, {"min_length": least})
+    elif keyword == "maxLength" and "maxLength" in schema:
+        most = schema["maxLength"]
+        msg = f"String should have at most {most} character{'' if most == 1 else 's'}"
+        return FieldError(location, name, msg, "string_too_long", value, {"max_length": most})
+    elif keyword == "enum" and isinstance(schema.get("enum"), list):
+        shown = [repr(v) if isinstance(v, str) else json.dumps(v) for v in schema["enum"]]
+        expected_text = " or ".join(shown) if len(shown) <= 2 else ", ".join(shown[:-1]) + f" or {shown[-1]}"
+        return FieldError(
+            location, name, f"Input should be {expected_text}", "enum", value, {"expected": expected_text}
+        )
+    elif keyword == "format":
+        named = str(schema.get("format"))
+        msg, kind = (
+            f"Input should be a valid {FORMATS.get(named, repr(named))}",
+            f"{named.replace('-', '')}_parsing",
+        )
+    elif keyword == "additionalProperties":
+        msg, kind = "Extra inputs are not permitted", "extra_forbidden"
     elif keyword == "minimum" and "minimum" in schema:
         msg, kind = f"Input should be greater than or equal to {schema['minimum']}", "greater_than_equal"
         return FieldError(location, name, msg, kind, value, {"ge": schema["minimum"]})
@@ -181,7 +220,7 @@ def error_body(
         return _dumps(
             {
                 "detail": [
-                    {"type": e.type, "loc": [e.location, e.name] if e.name else [e.location], "msg": e.msg}
+                    {"type": e.type, "loc": _loc(e), "msg": e.msg}
                     | {"input": e.input}
                     | ({"ctx": e.ctx} if e.ctx is not None else {})
                     for e in errors
@@ -191,5 +230,16 @@ def error_body(
     return _dumps({"detail": detail}), JSON_MEDIA
 
 
+def _loc(error: FieldError) -> list[Any]:
+    if error.at:
+        return [error.location, *error.at]
+    return [error.location, error.name] if error.name else [error.location]
+
+
 def describe(errors: tuple[FieldError, ...]) -> str:
-    return "; ".join(f"{e.location} parameter '{e.name}': {e.msg}" for e in errors)
+    return "; ".join(
+        f"body at /{'/'.join(map(str, e.at))}: {e.msg}"
+        if e.location == "body"
+        else f"{e.location} parameter '{e.name}': {e.msg}"
+        for e in errors
+    )
