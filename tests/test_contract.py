@@ -21,7 +21,7 @@ from mockserver.contract.sweep import SWEEP_CHECKS
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
 from tests.broken import DETAIL_FAULTS, FAULTS, WRITE_FAULTS, Fault, Faulty, broken_app
-from tests.conftest import MOCK_IDENTITY, REPO, run_options, shared_mock
+from tests.conftest import EVERY_OPERATION, MOCK_IDENTITY, REPO, run_options, shared_mock
 from tests.deployments import DEPLOYMENTS
 from tests.fastapi_deployment import CALLER as FASTAPI_CALLER
 from tests.fastapi_deployment import TOKEN as FASTAPI_TOKEN
@@ -38,7 +38,9 @@ def test_a_broken_deployment_is_caught_by_the_right_check(name: str) -> None:
 
 
 def test_an_independent_deployment_conforms() -> None:
-    outcome = run(run_options(app=reference_app(), token=TOKEN, org_id="acme"))
+    outcome = run(
+        run_options(app=reference_app(), token=TOKEN, org_id="acme", include_operations=EVERY_OPERATION)
+    )
     assert outcome.exit_code == 0, outcome.findings
 
 
@@ -193,7 +195,7 @@ def test_the_window_bounds_the_whole_list_requests() -> None:
 
 
 def test_the_mock_conforms_in_the_default_profile() -> None:
-    outcome = run(run_options())
+    outcome = run(run_options(include_operations=EVERY_OPERATION))
     assert outcome.findings == [] and not outcome.errors and not outcome.untested
     assert outcome.exit_code == 0
     # A rule with nothing to judge on a list is skipped there, never counted passed: these
