@@ -7,7 +7,7 @@ PORT ?= 8000
 ARGS ?=
 QUICK ?= 0
 
-.PHONY: install install-test serve test lint typecheck bench corpus clean
+.PHONY: install install-test serve test test-fast lint typecheck bench corpus clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -36,8 +36,13 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# The whole suite with coverage, as CI runs it; its 25 slowest tests are listed at the end.
 test: lint typecheck
-	$(BIN)/pytest -n 2 --cov --cov-report=term-missing
+	$(BIN)/pytest -n 2 --cov --cov-report=term-missing --durations=25
+
+# The edit-test loop: every test not marked slow (no servers, browsers or whole runs started).
+test-fast: install-test
+	$(BIN)/pytest -n 2 -q -m "not slow"
 
 # Benchmarks beside Prism and a Connexion floor; QUICK=1 is a few-second smoke run.
 bench: install

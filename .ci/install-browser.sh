@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium (and its fonts) for the browser test in tests/test_browser.py, which
+# Installs Debian's Chromium (and its fonts) for the browser test in tests/scenarios/test_browser.py, which
 # drives Swagger UI and a page on another origin in a real browser. Playwright's own browser
 # download is not used: Debian's package is what this machine's registries offer, and the test
 # points Playwright at /usr/bin/chromium.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's redis-server for tests/test_stores.py, which starts a real Redis on a free
+# Installs Debian's redis-server for tests/mock/test_stores.py, which starts a real Redis on a free
 # port and has two mocks (and a two-worker server) share the sessions' writes through it, as
 # `serve --state redis://...` does behind a load balancer.
 set -euo pipefail

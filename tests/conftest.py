@@ -9,14 +9,15 @@ import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
-from mockserver.contract.runner import RunOptions
+from mockserver.contract.options import RunOptions
 from mockserver.mock.app import create_app
 from mockserver.mock.settings import Settings
 
 DEV = {"Authorization": "Bearer dev-token"}
 DEV2 = {"Authorization": "Bearer dev-token-2"}
 OTHER = {"Authorization": "Bearer other-org-token"}
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +73,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The story suites (tests/scenarios/) start servers, browsers and whole runs: all are slow,
+    and `make test-fast` leaves them out."""
+    scenarios = TESTS / "scenarios"
+    for item in items:
+        if scenarios in item.path.parents:
+            item.add_marker(pytest.mark.slow)

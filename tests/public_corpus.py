@@ -49,7 +49,7 @@ def path(name: str) -> Path:
     return ROOT / name
 
 
-# Named documents tests/test_any_spec.py serves and fuzzes whole (every operation), each chosen for
+# Named documents tests/scenarios/test_any_spec.py serves and fuzzes whole (every operation), each chosen for
 # what it exercises; none is in sample() or LARGEST. Together: OpenAPI 3.0 and 3.1, one document of
 # 101 operations, webhooks, callbacks and links, allOf / oneOf / anyOf and discriminators, apiKey,
 # HTTP basic and bearer, OAuth2 and OpenID Connect, bare and enveloped lists, form, XML and binary

@@ -28,9 +28,9 @@ from mockserver.model.semantics import CALLER_PREFIX, Pagination, field_value, p
 CallerAttrs = dict[str, Any]
 
 
-def body(response: Any) -> Any:
-    """The JSON body of a 200, or None."""
-    if response.status_code != 200:
+def body(response: Any, success: bool = False) -> Any:
+    """The JSON body of a 200 (of any 2xx with `success`), or None."""
+    if not (200 <= response.status_code < 300 if success else response.status_code == 200):
         return None
     try:
         return json.loads(response.content)

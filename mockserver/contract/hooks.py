@@ -27,9 +27,9 @@ from schemathesis import Response
 from schemathesis.core.failures import Failure
 
 from mockserver.contract import checks, writes
+from mockserver.contract.options import DEFAULT_WINDOW
 from mockserver.contract.outcome import reproducible
 from mockserver.contract.sweep import (
-    DEFAULT_WINDOW,
     SWEEP_RULES,
     Answer,
     Request,
@@ -44,7 +44,7 @@ from mockserver.model.spec import Spec, spec_from_document
 
 Case = _Case[Any]
 
-# Every domain check's name, in the order defined: the one list the CLI, the README's table and
+# Every domain check's name, in the order defined: the one list the CLI, the table of docs/contract.md and
 # the tests read. Filled where each check is defined, by `domain_check` and the whole-list rules.
 DOMAIN_CHECKS: list[str] = []
 
@@ -625,10 +625,7 @@ def _write_and_sides(
 def _record(response: Response, detail: Endpoint | None) -> dict[str, Any] | None:
     """The record a write answered (a 201 as well as a 200), through the wrapper the detail
     operation declares."""
-    try:
-        body = json.loads(response.content) if 200 <= response.status_code < 300 else None
-    except (ValueError, RecursionError):
-        body = None
+    body = checks.body(response, success=True)
     if detail is not None and detail.record_field is not None and isinstance(body, dict):
         body = body.get(detail.record_field, body)
     return body if isinstance(body, dict) else None

@@ -81,6 +81,8 @@ class RunOutcome:
     reports: list[Path] = field(default_factory=list)
     # Why a report could not be written (a full disk, a folder removed mid-run), if one could not.
     unwritten: str | None = None
+    # Scenarios left out of Schemathesis' reports once they held their budget of bytes.
+    left_out_of_reports: int = 0
     duration: float = 0.0
 
     @property
@@ -207,6 +209,13 @@ def summary_lines(outcome: RunOutcome) -> list[str]:
         lines += ["", f"{label}: {why}"]
     for error, count in outcome.errors.items():
         lines += ["", f"error{_times(count)}: {error}"]
+    if outcome.left_out_of_reports:
+        lines += [
+            "",
+            f"note: {outcome.left_out_of_reports} scenarios were left out of the HAR/VCR/NDJSON/HTML "
+            "reports, which held their budget (half of it for scenarios that passed); every finding "
+            "above is in junit.xml and summary.json.",
+        ]
     if outcome.interrupted_by:
         what = "time limit reached" if outcome.interrupted_by == "time limit" else f"{outcome.interrupted_by}"
         lines += ["", f"Run stopped early ({what}); the reports hold what was found until then."]

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 import requests
 import schemathesis
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 from schemathesis import GenerationMode
 from schemathesis.config import FuzzConfig, ReportFormat, SanitizationConfig
 from schemathesis.engine import events, from_schema
@@ -34,11 +35,12 @@ from schemathesis.openapi.checks import JsonSchemaError
 
 import mockserver.contract.hooks  # noqa: F401  (registers the domain checks)
 from mockserver.contract.hooks import DomainFailure, bind_run
+from mockserver.contract.options import NOT_IN_FUZZ_MODE, RunOptions
 from mockserver.contract.outcome import TOKEN_VARIABLE, Finding, RunOutcome, redact, reproducible
+from mockserver.contract.progress import TEST_PHASES, RunProgress
 from mockserver.contract.relay import Relay, ResponseRefused, ResponseTooLarge, fetch
-from mockserver.contract.sweep import DEFAULT_WINDOW
+from mockserver.contract.report_bounds import ReportBudget
 from mockserver.contract.validation import known_operations
-from mockserver.model.defaults import DEFAULT_SEED, default_spec_path
 from mockserver.model.document import SpecError, resolve_refs
 from mockserver.model.schemas import schema_errors
 from mockserver.model.spec import Spec, load_spec
@@ -52,10 +54,6 @@ _REPORT_PATHS = {
     "pytest": "test_reproduce.py",
     "html": "html",
 }
-# Checks that Schemathesis 4.32.5's fuzz engine cannot run: `ignored_auth` records its extra
-# requests into the scenario while the engine iterates it ("dictionary changed size during
-# iteration"). The contract run applies it.
-NOT_IN_FUZZ_MODE = ("ignored_auth",)
 # Only credentials are redacted in Schemathesis' reports: a `next_page_token` is no secret.
 CREDENTIAL_KEYS = (
     "authorization",
@@ -73,63 +71,6 @@ CREDENTIAL_KEYS = (
 
 class RunError(Exception):
     """The run could not be made (bad arguments, unreachable URL, invalid spec)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    url: str | None = None
-    token: str | None = None
-    org_id: str | None = None
-    max_examples: int = 25
-    seed: int = DEFAULT_SEED
-    workers: int = 1
-    rate_limit: str | None = None
-    timeout: float = 10.0
-    checks: tuple[str, ...] = ()
-    include_operations: tuple[str, ...] = ()
-    # The stateful phase follows links (declared, or inferred as Schemathesis infers them: a
-    # created resource's id into its item operations) and checks that a created resource can be
-    # read and a deleted one cannot.
-    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
-    # Whole-run limit in seconds (contract), or the time box (fuzz).
-    max_time: float | None = None
-    # "contract" runs Schemathesis' phases once; "fuzz" keeps drawing across every operation,
-    # both modes, after failures too, until the time box ends.
-    mode: str = "contract"
-    database: Path | None = None
-    spec_path: Path = field(default_factory=default_spec_path)
-    # Who the token belongs to (`user_id`, `organization_id`), for `$caller` rules.
-    caller: dict[str, Any] = field(default_factory=dict)
-    # Items of each list the whole-list checks walk (page sizes, filters, records).
-    window: int = DEFAULT_WINDOW
-    # Schemathesis report formats to write into `report_dir` besides junit.xml and summary.json.
-    reports: tuple[str, ...] = ()
-    report_dir: Path | None = None
-    # The ASGI app tested in-process when `url` is None (its caller builds it: the checker
-    # never imports the mock).
-    app: Any = None
-    # Further request headers (an API key, Basic credentials); treated as secrets in reports.
-    headers: tuple[tuple[str, str], ...] = ()
-    # A second caller's bearer token: one who owns none of the first caller's records.
-    other_token: str | None = None
-    # Whether the run sends the operations that write (POST, PUT, PATCH, DELETE): they change
-    # the deployment, so only when asked (`mockserver contract` asks for the in-process mock,
-    # whose session is the run's own).
-    writes: bool = False
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.token, self.other_token, *(value for _, value in self.headers)) if s)
-
-    @property
-    def checks_to_run(self) -> tuple[str, ...]:
-        """The selected checks, or every registered one this mode can run."""
-        if self.checks:
-            return self.checks
-        from schemathesis.checks import CHECKS
-
-        excluded = NOT_IN_FUZZ_MODE if self.mode == "fuzz" else ()
-        return tuple(sorted(name for name in CHECKS.get_all_names() if name not in excluded))
 
 
 # Before testing, Schemathesis probes the deployment with plain `requests` calls that bypass the
@@ -209,7 +150,8 @@ def build_schema(options: RunOptions, labels: list[str] | None = None) -> Any:
         keys_to_sanitize=CREDENTIAL_KEYS, sensitive_markers=("authorization", "password", "cookie")
     )
     # Schemathesis' fuzz engine validates the recorded response, which it cuts at 1 MiB by
-    # default: a page of 300 assistants then reads as invalid JSON. Keep whole bodies.
+    # default: a page of 300 assistants then reads as invalid JSON. Keep whole bodies: the
+    # reports get them cut (`report_bounds`), once the checks have seen them.
     config.output.truncation.max_recorded_payload_size = 0
     config.seed = options.seed
     config.generation.update(
@@ -289,6 +231,15 @@ class _Collector:
     spec: Spec
     options: RunOptions
     on_finding: Callable[[Finding], None] | None
+    progress: RunProgress | None = None
+
+    def _add(self, finding: Finding) -> None:
+        if not self.outcome.add_finding(finding):
+            return
+        if self.progress is not None:
+            self.progress.found()
+        if self.on_finding is not None:
+            self.on_finding(finding)
 
     def scenario(self, recorder: Any, elapsed: float) -> None:
         secrets = self.options.secrets
@@ -329,8 +280,7 @@ class _Collector:
             excerpt=_excerpt(response, secrets),
             compared=tuple(redact(reproducible(line, self.options.token), secrets) for line in compared),
         )
-        if self.outcome.add_finding(finding) and self.on_finding is not None:
-            self.on_finding(finding)
+        self._add(finding)
 
     def error(self, event: Any) -> bool:
         """Record an error; True when the run must stop: a response that could not be read
@@ -358,8 +308,7 @@ class _Collector:
                 excerpt="",
             )
             self.outcome.record(label, "bounded_response", passed=False)
-            if self.outcome.add_finding(finding) and self.on_finding is not None:
-                self.on_finding(finding)
+            self._add(finding)
             return isinstance(value, ResponseTooLarge)
         text = str(value).strip().splitlines()
         self.outcome.errors[redact(f"{label}: {text[0] if text else type(value).__name__}", secrets)] += 1
@@ -471,14 +420,27 @@ _DOMAIN_BADGE = re.compile(rf'<a class="fcode" href="[^"]*" [^>]*>{DomainFailure
 
 
 def own_badges(text: str) -> str:
+    # Not of Schemathesis' `fcode` class, which draws an outbound-link arrow after the code.
     badge = (
-        f'<span class="fcode" title="a mockserver domain check: the README\'s table under '
-        f'Contract testing says what each proves">{DomainFailure.code}</span>'
+        '<span class="mockserver-code" style="font-family:var(--font-family-monospace);font-size:11px;'
+        'font-weight:400;color:var(--color-text-muted)" title="a mockserver domain check: the table of '
+        f'docs/contract.md says what each proves">{DomainFailure.code}</span>'
     )
     return _DOMAIN_BADGE.sub(badge, text)
 
 
-def _scrub(paths: list[Path], secrets: tuple[str, ...]) -> None:
+def pasteable(text: str, token: str | None) -> str:
+    """The HTML report's curl lines as our own read: the filtered bearer token becomes
+    `$MOCKSERVER_TOKEN`, so that a line copied from the report works once it is set."""
+    if token is None:
+        return text
+    return text.replace(
+        html.escape("-H 'Authorization: [Filtered]'"),
+        html.escape(reproducible("-H 'Authorization: [Filtered]'", token)),
+    )
+
+
+def _scrub(paths: list[Path], secrets: tuple[str, ...], token: str | None) -> None:
     """Schemathesis filters credentials by header name; a deployment that echoes the token in a
     body would still put it in its reports, so the written files are redacted as ours are."""
     # As written: plain, HTML-escaped (the HTML report), JSON-escaped (HAR, NDJSON).
@@ -492,7 +454,7 @@ def _scrub(paths: list[Path], secrets: tuple[str, ...]) -> None:
             text = file.read_text(encoding="utf-8", errors="surrogateescape")
             cleaned = redact(text, variants)
             if file.suffix == ".html":
-                cleaned = own_badges(cleaned)
+                cleaned = pasteable(own_badges(cleaned), token)
             if cleaned != text:
                 file.write_text(cleaned, encoding="utf-8", errors="surrogateescape")
 
@@ -500,7 +462,7 @@ def _scrub(paths: list[Path], secrets: tuple[str, ...]) -> None:
 def run(
     options: RunOptions,
     *,
-    on_event: Callable[[str], None] | None = None,
+    progress: RunProgress | None = None,
     on_finding: Callable[[Finding], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_engine_start: Callable[[], None] | None = None,
@@ -511,8 +473,26 @@ def run(
     `should_stop` is polled (the preflight, between events); `on_engine_start` is called once
     the engine is under way, from when a `KeyboardInterrupt` unwinds it cleanly;
     `on_understood` gets one line per selected list (what the model understood of it) and one
-    naming the write operations left out.
+    naming the write operations left out; `progress` is kept up to date as the run goes.
     """
+    # Hypothesis keeps files of its own (the constants it draws from source code): in the run's
+    # cache, never in the user's current directory.
+    previous = storage_directory(intent_to_write=False).home_directory
+    set_hypothesis_home_dir(options.cache / "hypothesis")
+    try:
+        return _run(options, progress, on_finding, should_stop, on_engine_start, on_understood)
+    finally:
+        set_hypothesis_home_dir(previous)
+
+
+def _run(
+    options: RunOptions,
+    progress: RunProgress | None,
+    on_finding: Callable[[Finding], None] | None,
+    should_stop: Callable[[], bool] | None,
+    on_engine_start: Callable[[], None] | None,
+    on_understood: Callable[[list[str]], None] | None,
+) -> RunOutcome:
     stop_requested = should_stop or (lambda: False)
     try:
         spec = load_spec(options.spec_path)
@@ -531,7 +511,14 @@ def run(
     outcome.selected_checks = tuple(sorted(options.checks_to_run))
     # A list that never answered was not judged at all: the semantic checks need its pages.
     outcome.critical = {e.label for e in spec.lists.values()}
-    collector = _Collector(outcome, spec, options, on_finding)
+    collector = _Collector(outcome, spec, options, on_finding, progress)
+    if progress is not None:
+        progress.operations = len(chosen)
+        if options.mode == "fuzz":
+            progress.time_box = options.max_time
+        else:
+            progress.phases = tuple(p for p in TEST_PHASES if p in options.phases)
+    budget = ReportBudget(options.report_body_limit, len(options.reports))
     handlers, context, outcome.reports = _report_handlers(schema, options)
     started = time.monotonic()
     engine = from_schema(schema)
@@ -564,11 +551,11 @@ def run(
                     handler.shutdown(context)
             outcome.unwritten = outcome.unwritten or f"{options.report_dir}: {exc.strerror or exc}"
 
-    def feed(event: Any) -> None:
+    def feed(event: Any, written: bool = True) -> None:
         if context is None:
             return
         context.on_event(event)
-        for handler in list(handlers):
+        for handler in list(handlers) if written else ():
             writing(handler, "handle_event", event)
 
     stopped_by_run = False
@@ -582,21 +569,28 @@ def run(
         if on_engine_start is not None:
             on_engine_start()
         for event in stream:
-            feed(event)
+            scenario = isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished)
+            if not scenario:
+                feed(event)
             if stop_requested():
                 stream.stop()
-            if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            if isinstance(event, events.PhaseStarted) and progress is not None:
+                progress.enter(str(event.phase.name.value))
+            if scenario:
                 if isinstance(event, events.ScenarioFinished) and not event.is_test_scenario:
+                    feed(event)
                     continue
                 collector.scenario(event.recorder, event.elapsed_time)
+                if progress is not None:
+                    progress.scenario(event.recorder.label, len(event.recorder.cases))
+                # The checks have seen whole bodies; the reports get them cut, within a budget.
+                feed(event, written=budget.admit(event.recorder))
                 if options.mode == "fuzz" and all(
                     outcome.cases.get(label, 0) >= options.max_examples for label in chosen
                 ):
                     # Schemathesis' fuzz engine draws without an example budget; this is ours.
                     stopped_by_run = True
                     stream.stop()
-                if on_event is not None:
-                    on_event(event.recorder.label)
             elif isinstance(event, events.NonFatalError) and collector.error(event):
                 stopped_by_run = True
                 stream.stop()
@@ -616,11 +610,12 @@ def run(
         for handler in list(handlers):
             writing(handler, "shutdown")
         try:
-            _scrub(outcome.reports, options.secrets)
+            _scrub(outcome.reports, options.secrets, options.token)
         except OSError as exc:
             outcome.unwritten = outcome.unwritten or f"{options.report_dir}: {exc.strerror or exc}"
     if expired.is_set() and not outcome.interrupted:
         outcome.interrupted_by = "time limit"
+    outcome.left_out_of_reports = budget.left_out
     for label in chosen:
         if outcome.successes(label):
             continue

@@ -35,12 +35,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from mockserver.contract.options import DEFAULT_WINDOW
 from mockserver.model.endpoints import Endpoint
 from mockserver.model.rules import DomainViolation
 from mockserver.model.semantics import CALLER_PREFIX, RANGES, Filter, compare, field_value, parameter_schema
 
-# Items of the list compared in every walk, unless the run asks for another bound.
-DEFAULT_WINDOW = 200
 # A page size no walk goes below: smaller ones cost a request per item and find nothing more.
 SMALLEST_WALKED_SIZE = 7
 # Filter combinations tried beyond each filter alone and all of them together.

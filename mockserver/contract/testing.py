@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.contract.runner import RunOptions, build_schema
+from mockserver.contract.options import RunOptions
+from mockserver.contract.runner import build_schema
 
 
 def contract_schema(**options: Any) -> Any:

@@ -79,9 +79,9 @@ def judge(write: Write, sides: Sides, key: str) -> None:
     if write.verb == "create":
         _created(write, sides, key)
     elif write.verb in ("replace", "merge"):
-        _changed(write, sides, key)
+        _changed(write, sides)
     elif write.verb == "remove":
-        _gone(write.identifier, sides, key, [write.exchange])
+        _gone(write.identifier, sides, [write.exchange])
 
 
 def _violation(title: str, message: str, answers: list[Any]) -> SweepViolation:
@@ -154,7 +154,7 @@ def _created(write: Write, sides: Sides, key: str) -> None:
     removed = sides.remove(mine)
     if not 200 <= removed.status < 300:
         return
-    emptied = _gone(mine, sides, key, [answer, removed])
+    emptied = _gone(mine, sides, [answer, removed])
     gone = _total(emptied) if emptied is not None else None
     if after is not None and gone is not None and gone != after - 1:
         raise _violation(
@@ -184,7 +184,7 @@ def _read_back(identifier: Any, record: dict[str, Any], sides: Sides, what: str,
         )
 
 
-def _changed(write: Write, sides: Sides, key: str) -> None:
+def _changed(write: Write, sides: Sides) -> None:
     if write.record is None or not isinstance(write.sent, dict):
         return
     # The fields whose answer shows the value sent: what the deployment says it kept (a field
@@ -221,7 +221,7 @@ def _holds(kept: dict[str, Any], found: Any, where: str, answers: list[Any]) -> 
         raise _violation("Change not kept", f"{where}: " + "; ".join(wrong[:3]), answers)
 
 
-def _gone(identifier: Any, sides: Sides, key: str, answers: list[Any]) -> Walk | None:
+def _gone(identifier: Any, sides: Sides, answers: list[Any]) -> Walk | None:
     """Hold that a deleted record is neither read nor listed; the walk that shows it."""
     if sides.read_one is not None:
         read = sides.read_one(identifier)

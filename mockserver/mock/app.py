@@ -42,6 +42,7 @@ from mockserver.mock.connexion_view import for_connexion, routed, trusted_docume
 from mockserver.mock.context import MISSING, Ctx, Gen
 from mockserver.mock.dataset import Dataset, compact_json
 from mockserver.mock.examples import Example, named_values, pick, response_examples
+from mockserver.mock.faults import Chaos, Latency, parse_faults
 from mockserver.mock.fixtures import load_directory, load_records
 from mockserver.mock.generate import Compiler
 from mockserver.mock.handlers import Answer, Responder
@@ -59,13 +60,13 @@ from mockserver.mock.middleware import (
     RequestFramingMiddleware,
     RoutingErrorsMiddleware,
 )
+from mockserver.mock.prefer import Canned, PreferMiddleware, Steerable
 from mockserver.mock.problems import BodyMaker, ErrorStyle, phrase, style_of
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, render
 from mockserver.mock.sessions import ResetMiddleware
 from mockserver.mock.settings import Settings
 from mockserver.mock.state import RecordShape, Store
-from mockserver.mock.steering import Canned, Chaos, Latency, Steerable, SteeringMiddleware, parse_faults
 from mockserver.mock.stores import backend_for
 from mockserver.model.defaults import default_fixtures_dir
 from mockserver.model.document import SpecError, deref, json_media, load_document
@@ -326,7 +327,7 @@ def create_app(settings: Settings | None = None, plan: list[Plan] | None = None)
         },
     )
     app.add_middleware(
-        SteeringMiddleware,
+        PreferMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
         operations=steerables,
         seed=settings.seed,

@@ -35,6 +35,7 @@ from mockserver.mock.middleware import (
     UnavailableProblem,
     form_object,
 )
+from mockserver.mock.prefer import preferences, preferred_example
 from mockserver.mock.recipes import Values
 from mockserver.mock.representation import kind_of, negotiate, render
 from mockserver.mock.sessions import session_name
@@ -49,7 +50,6 @@ from mockserver.mock.state import (
     merge_patch,
     shown_json,
 )
-from mockserver.mock.steering import preferences, preferred_example
 from mockserver.model.document import json_media
 from mockserver.model.endpoints import Endpoint, Listing, collection_writes, parents
 from mockserver.model.semantics import CALLER_PREFIX, NEXT_IN_LINK, NEXT_IS_LAST_KEY, Pagination, set_field
@@ -256,14 +256,23 @@ class Responder:
             self.credentials,
         )
 
-    def _records(self, operation_id: str, tenant: Any, session: str | None) -> Collection | View | None:
+    def _records(
+        self, operation_id: str, tenant: Any, session: str | None, params: dict[str, Any]
+    ) -> Collection | View | None:
         """A tenant's records of a list as the session sees them (with its writes)."""
         collection = self.dataset.collection(operation_id, tenant)
         if collection is None or session is None or self.store is None:
             return collection
         written = self.store.read(session)
-        changes = written.changes.get((operation_id, tenant)) if written is not None else None
+        key = (operation_id, tenant, self._parent(operation_id, params))
+        changes = written.changes.get(key) if written is not None else None
         return collection if changes is None else View(collection, changes)
+
+    def _parent(self, list_id: str, params: dict[str, Any]) -> str | None:
+        """The id of the record a nested list belongs to (`/things/{id}/children`), or None: each
+        parent's children are written apart (its generated ones are alike for every parent)."""
+        under = self.parents.get(list_id)
+        return None if under is None or under[1] not in params else str(params[under[1]])
 
     def _position(
         self, operation_id: str, tenant: Any, records: Collection | View, identifier: Any
@@ -287,7 +296,7 @@ class Responder:
         assert listing is not None
         params = {**dict(endpoint.defaults), **raw}
         found, tenant = self._tenant(endpoint, caller, params)
-        collection = self._records(endpoint.operation_id, tenant, session) if found else None
+        collection = self._records(endpoint.operation_id, tenant, session, params) if found else None
         if collection is None:
             # Unknown and forbidden look the same, so that existence does not leak.
             name = params.get(endpoint.tenant.parameter or "", tenant) if endpoint.tenant else tenant
@@ -445,7 +454,7 @@ class Responder:
         parent = self.endpoints[str(endpoint.item_of)]
         found, tenant = self._tenant(parent, caller, params)
         identifier = params.get(str(endpoint.id_parameter))
-        records = self._records(parent.operation_id, tenant, session) if found else None
+        records = self._records(parent.operation_id, tenant, session, params) if found else None
         position = (
             None if records is None else self._position(parent.operation_id, tenant, records, identifier)
         )
@@ -468,7 +477,7 @@ class Responder:
         list_id, name = self.parents[endpoint.operation_id]
         listing = self.endpoints[list_id]
         found, tenant = self._tenant(listing, caller, {**dict(listing.defaults), **params})
-        records = self._records(list_id, tenant, session) if found else None
+        records = self._records(list_id, tenant, session, params) if found else None
         if not isinstance(records, View) or name not in params:
             return
         if str(params[name]) in records.changes.gone and "404" in endpoint.responses:
@@ -515,7 +524,8 @@ class Responder:
         """One write, in the session's changes: refused (404, 409) before anything changes."""
         list_id, key = listing.operation_id, listing.key_field
         shape = self.shapes.get(list_id, RecordShape())
-        changes = written.changes.get((list_id, tenant))
+        scope = (list_id, tenant, self._parent(list_id, params))
+        changes = written.changes.get(scope)
         records: Collection | View = collection if changes is None else View(collection, changes)
         position: int | None = None
         old: Record | None = None
@@ -530,7 +540,7 @@ class Responder:
             if self._position(list_id, tenant, records, taken) is not None:
                 status = 409 if "409" in endpoint.responses else endpoint.validation_status()
                 raise ConflictProblem(status, f"A record with the {key} {taken!r} exists already.")
-        changes = written.changes.setdefault((list_id, tenant), Changes(base=len(collection)))
+        changes = written.changes.setdefault(scope, Changes(base=len(collection)))
         record: Record | None
         if verb == "create":
             over = shape.stamped(shape.writable(body), written.clock, created=True)
@@ -548,6 +558,7 @@ class Responder:
                 made = self.dataset.made(list_id, tenant, position, dict(over))
                 record = shape.created_record(made, shape.writable(body), server_set)
                 _owned_by(record, listing.owner_field, attrs)
+                _belongs_to(record, self.parents.get(list_id), params, shape)
                 changes.added += 1
                 if key in over or self._position(list_id, tenant, seen, record.get(key)) is None:
                     break
@@ -714,6 +725,18 @@ def _status(status: str) -> int:
     if status.isdigit():
         return int(status)
     return int(status[0]) * 100 if status[:1].isdigit() else 200
+
+
+def _belongs_to(
+    record: Record, under: tuple[str, str] | None, params: dict[str, Any], shape: RecordShape
+) -> None:
+    """A record created in a nested list (`POST /users/{user_id}/posts`) names its parent in
+    the field of the path parameter's name, where the record has one of the id's type."""
+    if under is None or under[1] not in params:
+        return
+    name = shape.field_for(under[1], params[under[1]])
+    if name is not None:
+        record[name] = params[under[1]]
 
 
 def _owned_by(record: Record, owner: str | None, attrs: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 With httptools (uvicorn's default where installed) a request head may be any size, and a client
 that sends half a request holds its connection for ever. Here the head (request line and
 headers) is limited to `MAX_HEAD_BYTES` (431, as RFC 6585 says) and a request must arrive whole
-within `REQUEST_TIMEOUT_S` of its first byte, or of the connection (408, RFC 9110 §15.5.9).
+within `Settings.request_timeout` seconds of its first byte, or of the connection (408, RFC 9110 §15.5.9).
 These are uvicorn's private hooks, pinned with uvicorn; tests/test_server_api.py fails if they
 move.
 """
@@ -11,13 +11,12 @@ move.
 from __future__ import annotations
 
 import asyncio
-import os
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.mock.settings import Settings
+
 MAX_HEAD_BYTES = 64 * 1024
-REQUEST_TIMEOUT_S = 10.0
-TIMEOUT_VARIABLE = "MOCKSERVER_REQUEST_TIMEOUT"
 
 
 class _HeadTooLarge(Exception):
@@ -33,8 +32,9 @@ def _answer(status: int, reason: str) -> bytes:
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    # From the environment, so that worker processes (`--workers`) get the command line's value.
-    timeout_s = float(os.environ.get(TIMEOUT_VARIABLE, REQUEST_TIMEOUT_S))
+    # Worker processes (`--workers`) import this class by name: they read the timeout from the
+    # settings in their environment (`Settings.to_env`); one process takes `bounded_protocol`'s.
+    timeout_s = Settings.from_env().request_timeout
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -94,3 +94,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+
+
+def bounded_protocol(timeout_s: float) -> type[BoundedHttpToolsProtocol]:
+    """The protocol with this request timeout, as uvicorn takes one: a class."""
+    return type("BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"timeout_s": timeout_s})

@@ -13,6 +13,8 @@ DEFAULT_COUNT = 1500
 DEFAULT_ORG_COUNT = 36
 DEFAULT_LOCALE = "en_US"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+# Seconds a client has to send a whole request; a slower one gets 408 and is closed.
+DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class Settings:
     # Where the writes are kept: "" in this process, `sqlite:PATH` across restarts,
     # `redis://HOST:PORT/DB` shared by workers and replicas.
     state: str = ""
+    # Seconds a client has to send a whole request (its head and its body).
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
 
     def to_env(self) -> dict[str, str]:
         """Environment variables from which `from_env` rebuilds these settings.

@@ -29,7 +29,7 @@ from mockserver.mock.dataset import AT, Collection, Record, compact_json
 from mockserver.mock.generate import TIMELINE_SPAN, TIMELINE_START, iso
 from mockserver.model.document import JSON, deref
 from mockserver.model.endpoints import object_properties
-from mockserver.model.semantics import compare, field_value, same_value, types
+from mockserver.model.semantics import compare, field_value, norm, same_value, scalar_type, types
 
 # Sessions kept at once, and records one session may write: past either, a write is refused
 # (507) rather than memory growing without bound.
@@ -76,9 +76,11 @@ class Changes:
 
 @dataclass
 class Session:
-    """What one session wrote: per (list operation, tenant) its changes; `clock` counts writes."""
+    """What one session wrote: per (list operation, tenant, parent) its changes, where the
+    parent is the id of the record a nested list belongs to (`/things/{id}/children`), else
+    None; `clock` counts writes."""
 
-    changes: dict[tuple[str, Any], Changes] = field(default_factory=dict)
+    changes: dict[tuple[str, Any, str | None], Changes] = field(default_factory=dict)
     clock: int = 0
     # Its `size()` after its last write (the store's total is the sum of these).
     held: int = 0
@@ -101,6 +103,7 @@ def encode(session: Session) -> str:
                 {
                     "list": op_id,
                     "tenant": tenant,
+                    "parent": parent,
                     "base": c.base,
                     "deleted": sorted(c.deleted),
                     "records": {str(p): r for p, r in c.records.items()},
@@ -109,7 +112,7 @@ def encode(session: Session) -> str:
                     "ids": c.ids,
                     "gone": sorted(c.gone),
                 }
-                for (op_id, tenant), c in session.changes.items()
+                for (op_id, tenant, parent), c in session.changes.items()
             ],
         },
         separators=(",", ":"),
@@ -120,7 +123,7 @@ def decode(text: str) -> Session:
     raw = json.loads(text)
     session = Session(clock=int(raw["clock"]), held=int(raw.get("held", 0)))
     for c in raw["changes"]:
-        session.changes[(c["list"], c["tenant"])] = Changes(
+        session.changes[(c["list"], c["tenant"], c.get("parent"))] = Changes(
             base=int(c["base"]),
             deleted=set(c["deleted"]),
             records={int(p): r for p, r in c["records"].items()},
@@ -446,6 +449,10 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return merged
 
 
+SCALARS = frozenset({"string", "integer", "number", "boolean"})
+PYTHON_TYPES = ((str, "string"), (int, "integer"), (float, "number"), (bool, "boolean"))
+
+
 @dataclass(frozen=True, slots=True)
 class RecordShape:
     """What the server sets and hides in a list's records, read from the item schema."""
@@ -460,6 +467,8 @@ class RecordShape:
     updated: tuple[tuple[str, str], ...] = ()
     # Fields with a declared `default`, and it.
     defaults: tuple[tuple[str, Any], ...] = ()
+    # Fields of one scalar JSON type, and it.
+    scalars: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, document: dict[str, JSON], item_schema: JSON) -> RecordShape:
@@ -485,7 +494,14 @@ class RecordShape:
             created=tuple(stamps["created"]),
             updated=tuple(stamps["updated"]),
             defaults=tuple((n, f["default"]) for n, f in flagged.items() if "default" in f),
+            scalars=tuple((n, k) for n, f in flagged.items() if (k := scalar_type(f)) in SCALARS),
         )
+
+    def field_for(self, name: str, value: Any) -> str | None:
+        """The field named as `name` is (any spelling) that can hold `value`, or None."""
+        kind = next((k for t, k in PYTHON_TYPES if type(value) is t), None)
+        wanted = norm(name)
+        return next((n for n, k in self.scalars if norm(n) == wanted and k == kind), None)
 
     def created_record(self, made: Record, sent: Record, pinned: Iterable[str]) -> Record:
         """A created record as a server stores it: what was sent, what the server sets (`pinned`
