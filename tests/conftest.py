@@ -20,6 +20,25 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
 
+def mock_client(**settings: Any) -> TestClient:
+    """A client of a small mock of openapi.yaml (50 records per list), built with `settings`."""
+    return TestClient(create_app(Settings(count=50, org_count=10, **settings)))
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the stub waited, in seconds (durations are not measured in tests)."""
+    from mockserver.mock import prefer
+
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(prefer.asyncio, "sleep", sleep)
+    return waited
+
+
 @pytest.fixture(scope="session")
 def app() -> AsyncApp:
     return create_app(Settings())

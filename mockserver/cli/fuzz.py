@@ -13,7 +13,7 @@ from mockserver import arguments
 from mockserver.cli.common import parsed
 from mockserver.cli.progress import Display
 from mockserver.cli.run_options import EXIT_HELP, RunArguments, Signals, run_and_report, run_options
-from mockserver.contract.options import cache_directory
+from mockserver.contract.options import DEFAULT_FUZZ_DURATION, cache_directory
 from mockserver.contract.progress import RunProgress, clock
 
 
@@ -28,7 +28,7 @@ from mockserver.contract.progress import RunProgress, clock
 )
 @click.option(
     "--duration",
-    default="10m",
+    default=DEFAULT_FUZZ_DURATION,
     show_default=True,
     callback=parsed(arguments.duration),
     help="Time box: 90s, 10m, 1h30m.",

@@ -63,8 +63,10 @@ class _Binding:
     # The headers that make a request the run's second caller's (`--other-token`), if any.
     other: dict[str, str] | None = None
     sweeps: dict[str, _SweepState] = field(default_factory=dict)
-    # The write operations `writes_visible` has judged (once each per run).
+    # The write operations `writes_visible` has judged (once each per run), and whether a check
+    # sees an answer before the run's next request (not in the fuzz engine: see writes.judge).
     writes_judged: set[str] = field(default_factory=set)
+    settled: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -80,14 +82,21 @@ _BINDINGS: dict[int, tuple[dict[str, Any], _Binding]] = {}
 
 
 def bind_run(
-    schema: Any, *, caller: dict[str, Any], window: int = DEFAULT_WINDOW, other: dict[str, str] | None = None
+    schema: Any,
+    *,
+    caller: dict[str, Any],
+    window: int = DEFAULT_WINDOW,
+    other: dict[str, str] | None = None,
+    settled: bool = True,
 ) -> None:
     """Tell the checks who the run's token belongs to (`user_id`, `organization_id`), how many
-    items of each list the whole-list checks compare, and the headers of a second caller who
-    owns none of the first one's records; starts the run's sweeps afresh."""
+    items of each list the whole-list checks compare, the headers of a second caller who owns
+    none of the first one's records, and whether each answer is checked before the next request
+    is sent; starts the run's sweeps afresh."""
     raw = schema.raw_schema
     _BINDINGS.pop(id(raw), None)
-    _BINDINGS[id(raw)] = (raw, _Binding(caller=dict(caller), window=window, other=other))
+    binding = _Binding(caller=dict(caller), window=window, other=other, settled=settled)
+    _BINDINGS[id(raw)] = (raw, binding)
     while len(_BINDINGS) > _MAX_BINDINGS:
         _BINDINGS.pop(next(iter(_BINDINGS)))
 
@@ -547,7 +556,7 @@ def writes_visible(ctx: Any, response: Response, case: Case) -> bool | None:
         binding.writes_judged.add(endpoint.label)
     write, sides = _write_and_sides(case, response, endpoint, belongs[1], listing, binding)
     try:
-        writes.judge(write, sides, listing.key_field)
+        writes.judge(write, sides, listing.key_field, binding.settled)
     except SweepViolation as violation:
         raise DomainFailure(
             operation=case.operation.label,

@@ -19,6 +19,8 @@ DEFAULT_WINDOW = 200
 DEFAULT_MAX_EXAMPLES = 25
 # Seconds for each whole response.
 DEFAULT_TIMEOUT = 10.0
+# A fuzz run's time box, as the command line writes one.
+DEFAULT_FUZZ_DURATION = "10m"
 # The bytes of one body a report keeps (requests and responses alike); the rest is cut, marked.
 DEFAULT_REPORT_BODY_LIMIT = 64 * 1024
 # Checks that Schemathesis 4.32.5's fuzz engine cannot run: `ignored_auth` records its extra

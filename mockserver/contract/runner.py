@@ -172,7 +172,10 @@ def build_schema(options: RunOptions, labels: list[str] | None = None) -> Any:
     if (options.include_operations or not options.writes) and labels:
         schema = schema.include(name=list(labels))
     other = {"Authorization": f"Bearer {options.other_token}"} if options.other_token else None
-    bind_run(schema, caller=options.caller, window=options.window, other=other)
+    # The fuzz engine checks a scenario once all of its steps are sent.
+    bind_run(
+        schema, caller=options.caller, window=options.window, other=other, settled=options.mode != "fuzz"
+    )
     return schema
 
 

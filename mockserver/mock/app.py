@@ -196,6 +196,16 @@ def compile_mock(settings: Settings) -> Mock:
         for op_id, (endpoint, _) in lists.items()
         if endpoint.listing is not None
     }
+    # What a create's request body declares as defaults (FastAPI's `is_active: bool = True`):
+    # the server applies them to what it keeps, as the client had sent them.
+    body_defaults = {
+        op_id: dict(RecordShape.of(document, sent[1].get("schema", {})).defaults)
+        for op_id, endpoint in found.items()
+        if endpoint.method == "post"
+        and isinstance(endpoint.request_body, dict)
+        and (sent := json_media(endpoint.request_body.get("content"))) is not None
+        and isinstance(sent[1], dict)
+    }
     responder = Responder(
         found,
         dataset,
@@ -210,6 +220,7 @@ def compile_mock(settings: Settings) -> Mock:
         store=None if settings.stateless else Store(backend_for(settings)),
         shapes=shapes,
         credentials=credential_places(document),
+        body_defaults={op_id: d for op_id, d in body_defaults.items() if d},
     )
     return Mock(
         document,
@@ -869,13 +880,10 @@ def in_process_target(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or Settings()
     directory = _directory(settings.fixtures_dir)
     user = next((u for u in directory.users if u.token is not None), None) if directory else None
-    # The mock keeps no writes yet: Schemathesis' stateful phase (a created resource read back)
-    # would only report that, so it is left out of runs against it.
+    # Every phase, the stateful one included: the mock keeps the run's writes (in its session),
+    # so a created resource reads back and a deleted one is gone, as Schemathesis checks.
     plan: list[Plan] = []
-    target: dict[str, Any] = {
-        "app": create_app(settings, plan),
-        "phases": ("examples", "coverage", "fuzzing"),
-    }
+    target: dict[str, Any] = {"app": create_app(settings, plan)}
     if directory is not None and user is not None:
         org = next(o for o in directory.organizations if o.id == user.organization_id)
         target.update(

@@ -126,8 +126,11 @@ class Responder:
         store: Store | None = None,
         shapes: dict[str, RecordShape] | None = None,
         credentials: tuple[tuple[str, str], ...] = (),
+        body_defaults: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.answers = answers or {}
+        # The defaults each create's request body declares, applied where the body is silent.
+        self.body_defaults = body_defaults or {}
         # Each session's writes (None: stateless), what the server sets and hides in each
         # list's records, the write operations by the list they write to, and where a request
         # presents its credential (what names its session when no header does).
@@ -543,6 +546,9 @@ class Responder:
         changes = written.changes.setdefault(scope, Changes(base=len(collection)))
         record: Record | None
         if verb == "create":
+            defaults = self.body_defaults.get(endpoint.operation_id)
+            if defaults and isinstance(body, dict):
+                body = {**defaults, **body}
             over = shape.stamped(shape.writable(body), written.clock, created=True)
             attrs = caller.attrs() if caller is not None else {}
             for f in listing.filters:

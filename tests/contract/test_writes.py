@@ -98,6 +98,21 @@ def test_a_deployment_whose_writes_show_passes() -> None:
     judge(Write("remove", None, 2, None, None), table.sides(), "id")
 
 
+def test_a_write_changed_again_later_in_a_fuzz_scenario_is_not_held_to_its_answer() -> None:
+    """The fuzz engine checks a scenario after its later steps: a PATCH of the created record
+    has already been sent. The rule then judges a record of its own, and still finds a stale list."""
+    table = Table()
+    write = created(table)
+    table.rows[-1]["name"] = "patched by the next step"
+    with pytest.raises(SweepViolation):
+        judge(write, table.sides(), "id")
+    judge(write, table.sides(), "id", settled=False)
+    stale = Table(stale_list=True)
+    with pytest.raises(SweepViolation, match="not listed"):
+        judge(created(stale), stale.sides(), "id", settled=False)
+    judge(Write("remove", None, 2, None, None), stale.sides(), "id", settled=False)  # not judged
+
+
 def test_a_created_record_the_list_does_not_hold() -> None:
     table = Table(stale_list=True)
     assert violation(created(table), table) == "Created record not listed"

@@ -490,3 +490,30 @@ def test_a_nested_list_is_written_per_parent(tmp_path: Path) -> None:
         assert generated not in c.get(f"/notes/{first}/comments", headers=DEV).json()["items"]
         assert c.get(f"/notes/{first}/comments/{generated['id']}", headers=DEV).status_code == 404
         assert c.get(f"/notes/{second}/comments", headers=DEV).json() == before[second]
+
+
+def test_a_default_the_create_body_declares_is_kept_where_the_client_sent_nothing(tmp_path: Path) -> None:
+    """FastAPI's `done: bool = True` on the create model: the server keeps True for a body without
+    it, though the record's own schema declares no default."""
+    created = """            schema:
+              type: object
+              required: [title]
+              properties:
+                title: {type: string, minLength: 1}
+                done: {type: boolean, default: true}
+"""
+    text = DOCUMENT.read_text().replace(
+        """            schema: {$ref: "#/components/schemas/Note"}
+      responses:
+        "201":""",
+        created
+        + """      responses:
+        "201":""",
+        1,
+    )
+    document = tmp_path / "defaults.yaml"
+    document.write_text(text)
+    with TestClient(create_app(Settings(spec_path=document, fixtures_dir=tmp_path / "none", count=5))) as c:
+        made = [c.post("/notes", json={"title": f"n{i}"}, headers=DEV).json() for i in range(6)]
+        assert [m["done"] for m in made] == [True] * 6
+        assert c.post("/notes", json={"title": "mine", "done": False}, headers=DEV).json()["done"] is False

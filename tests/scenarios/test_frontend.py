@@ -1,42 +1,21 @@
-"""The stub a front-end developer keeps running: CORS, Prefer, latency and faults, the journal,
-and edits served without a restart."""
+"""The stub a front-end developer calls from a browser: CORS, Swagger UI, and answers that read
+as the real services' do (FastAPI's and RFC 7807's)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.mock import prefer
 from mockserver.mock.app import create_app
-from mockserver.mock.journal import assert_called
 from mockserver.mock.settings import Settings
-from mockserver.mock.watch import WatchingApp
 from tests.conftest import DEV, REPO
+from tests.conftest import mock_client as client
 
 ORIGIN = {"Origin": "http://localhost:3000"}
-
-
-def client(**settings: Any) -> TestClient:
-    return TestClient(create_app(Settings(count=50, org_count=10, **settings)))
-
-
-@pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The delays the stub waited, in seconds (durations are not measured in tests)."""
-    waited: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(prefer.asyncio, "sleep", sleep)
-    return waited
 
 
 # -------------------------------------------------------------------------------------- CORS
@@ -93,188 +72,6 @@ def test_the_root_leads_to_swagger_ui_without_trusting_the_host_header() -> None
     with client() as c:
         home = c.get("/", headers={"Host": "evil.example"}, follow_redirects=False)
         assert home.status_code == 307 and home.headers["location"] == "/ui/"
-
-
-# ------------------------------------------------------------------------------------ Prefer
-
-
-def test_prefer_code_answers_the_declared_error_in_the_declared_shape() -> None:
-    with client() as c:
-        missing = c.get("/orgs/org_demo/assistants", headers={**DEV, "Prefer": "code=404"})
-        assert missing.status_code == 404
-        assert missing.headers["content-type"] == "application/problem+json"
-        assert missing.json()["status"] == 404
-        invalid = c.get("/assistants", headers={**DEV, "Prefer": "code=422"})
-        assert invalid.status_code == 422
-        (item,) = invalid.json()["detail"]
-        assert {"loc", "msg", "type", "input"} <= set(item)
-        # Whatever the credentials: a front-end can show its "signed out" state.
-        signed_out = c.get("/assistants", headers={"Prefer": "code=401"})
-        assert signed_out.status_code == 401 and signed_out.headers["www-authenticate"] == "Bearer"
-        # Any server may fail, declared or not.
-        failed = c.get("/assistants", headers={**DEV, "Prefer": "code=500"})
-        assert failed.status_code == 500 and failed.json() == {
-            "detail": "Internal Server Error (asked for with Prefer)"
-        }
-
-
-def test_prefer_code_that_is_not_declared_says_which_are() -> None:
-    with client() as c:
-        teapot = c.get("/assistants", headers={**DEV, "Prefer": "code=418"})
-        assert teapot.status_code == 422
-        assert "declared: 200, 401, 422" in teapot.json()["detail"][0]["msg"]
-        nonsense = c.get("/assistants", headers={**DEV, "Prefer": "code=abc"})
-        assert nonsense.status_code == 422 and "not an HTTP status" in nonsense.json()["detail"][0]["msg"]
-
-
-def test_a_2xx_preference_keeps_identity_and_pagination() -> None:
-    with client() as c:
-        plain = c.get("/assistants?limit=3", headers=DEV)
-        preferred = c.get("/assistants?limit=3", headers={**DEV, "Prefer": "code=200, dynamic=true"})
-        assert preferred.content == plain.content
-        assert c.get("/assistants?limit=3", headers={"Prefer": "code=200"}).status_code == 401
-
-
-def test_prefer_delay_waits_before_answering(slept: list[float]) -> None:
-    with client() as c:
-        assert c.get("/assistants?limit=1", headers={**DEV, "Prefer": "delay=300"}).status_code == 200
-        assert slept == [0.3]
-        too_long = c.get("/assistants?limit=1", headers={**DEV, "Prefer": "delay=600000"})
-        assert too_long.status_code == 422
-
-
-def test_latency_is_added_to_every_answer(slept: list[float]) -> None:
-    with client(latency="50ms..300ms") as c:
-        for _ in range(5):
-            c.get("/assistants?limit=1", headers=DEV)
-    assert len(slept) == 5 and all(0.05 <= s <= 0.3 for s in slept) and len(set(slept)) > 1
-
-
-def faulted(seed: int, rate: float = 0.3) -> list[int]:
-    with client(seed=seed, fault_rate=rate, faults="500,503") as c:
-        return [c.get(f"/assistants?limit=1&skip={i}", headers=DEV).status_code for i in range(40)]
-
-
-def test_faults_are_drawn_from_the_seed_and_the_request_so_a_run_replays_them() -> None:
-    first, again, other = faulted(1), faulted(1), faulted(2)
-    assert first == again
-    assert first != other
-    assert {500, 503, 200} == set(first)
-    assert faulted(1, rate=0.0) == [200] * 40
-
-
-def test_a_fault_can_be_asked_for_per_request_and_a_reset_cuts_the_connection() -> None:
-    with client() as c:
-        unavailable = c.get("/assistants?limit=1", headers={**DEV, "Prefer": "fault=503"})
-        assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "1"
-    # A reset: the head promises a body that never comes, and the server (uvicorn) closes the
-    # connection when the app returns; what the app sends is what decides it.
-    app = create_app(Settings(count=10, org_count=5))
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    headers = [(b"host", b"testserver"), (b"authorization", b"Bearer dev-token"), (b"prefer", b"fault=reset")]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/assistants",
-        "raw_path": b"/assistants",
-        "query_string": b"limit=1",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    assert [m["type"] for m in sent] == ["http.response.start"]
-    assert (b"content-length", b"1024") in sent[0]["headers"]
-
-
-def test_faults_per_operation_in_the_spec(tmp_path: Path) -> None:
-    import yaml
-
-    document = yaml.safe_load((REPO / "openapi.yaml").read_text())
-    document["paths"]["/orgs/{org_id}/assistants"]["get"]["x-mock-faults"] = {"rate": 1, "faults": [503]}
-    spec = tmp_path / "openapi.yaml"
-    spec.write_text(yaml.safe_dump(document))
-    settings = Settings(spec_path=spec, fixtures_dir=REPO / "fixtures", count=20, org_count=5)
-    with TestClient(create_app(settings)) as c:
-        assert c.get("/orgs/org_demo/assistants", headers=DEV).status_code == 503
-        assert c.get("/assistants?limit=1", headers=DEV).status_code == 200
-
-
-# ----------------------------------------------------------------------------------- journal
-
-
-def test_the_journal_sees_three_calls_in_order_with_credentials_redacted() -> None:
-    with client() as c:
-        c.delete("/__mockserver/requests")
-        c.get("/assistants?limit=2", headers=DEV)
-        c.get("/orgs/org_demo/assistants?take=1", headers=DEV)
-        c.get("/assistants?limit=2&active_only=true")
-        entries = assert_called(
-            c,
-            "GET /assistants?limit=2",
-            "GET /orgs/*/assistants",
-            "GET /assistants?active_only=true",
-            exactly=True,
-        )
-        assert [e["status"] for e in entries] == [200, 200, 401]
-        assert entries[0]["headers"]["authorization"] == "[redacted]"
-        assert "dev-token" not in json.dumps(c.get("/__mockserver/requests").json())
-        # The failure names every request as sent, query and all (credentials redacted).
-        with pytest.raises(AssertionError, match=r"GET /assistants\?limit=2 -> 200; GET /orgs/org_demo/"):
-            assert_called(c, "POST /assistants")
-        only_401 = c.get("/__mockserver/requests?status=401").json()["entries"]
-        assert [e["path"] for e in only_401] == ["/assistants"]
-        c.delete("/__mockserver/requests")
-        assert c.get("/__mockserver/requests").json()["entries"] == []
-
-
-def test_the_journal_is_bounded_and_can_be_turned_off() -> None:
-    with client(journal_size=2) as c:
-        for i in range(5):
-            c.get(f"/assistants?limit=1&skip={i}", headers=DEV)
-        assert [e["query"]["skip"] for e in c.get("/__mockserver/requests").json()["entries"]] == [
-            ["3"],
-            ["4"],
-        ]
-    with client(journal_size=0) as c:
-        assert c.get("/__mockserver/requests").status_code == 404
-
-
-# ------------------------------------------------------------------------------------- watch
-
-
-def test_an_edited_fixture_is_served_by_the_next_request_and_a_broken_one_is_not(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    fixtures = tmp_path / "fixtures"
-    shutil.copytree(REPO / "fixtures", fixtures)
-    record = fixtures / "records" / "assistants" / "customer-service-bot.json"
-    settings = Settings(fixtures_dir=fixtures, count=10, org_count=5)
-    from mockserver.cli.common import startup_errors
-
-    with TestClient(WatchingApp(settings, create_app, startup_errors())) as c:
-        assert c.get("/assistants?limit=1", headers=DEV).json()[0]["name"] == "Customer Service Bot"
-        edited = json.loads(record.read_text())
-        edited[0]["name"] = "Night Desk"
-        record.write_text(json.dumps(edited))
-        assert c.get("/assistants?limit=1", headers=DEV).json()[0]["name"] == "Night Desk"
-        record.write_text("{ not json")
-        with caplog.at_level(logging.ERROR, logger="mockserver.watch"):
-            still = c.get("/assistants?limit=1", headers=DEV)
-        assert still.status_code == 200 and still.json()[0]["name"] == "Night Desk"
-        (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-        assert "customer-service-bot.json" in line and "still serving the last good version" in line
 
 
 # ---------------------------------------------------------------------- faithful to FastAPI
