@@ -622,11 +622,14 @@ def _write_and_sides(
             Request((), ((remover.id_parameter, identifier),)), answer.status_code, None, (probe, answer)
         )
 
+    declared = set(detail.responses) if detail is not None else set()
     sides = writes.Sides(
         walk=walk,
         read_one=_reader(list_case, listing, configured, binding),
         again=again if verb == "create" else None,
         remove=remove if remover is not None and remover.id_parameter is not None else None,
+        # A detail read that declares no "not found" may answer any id (its document says so).
+        absent_declared=bool(declared & {"404", "410", "4XX", "default"}),
     )
     return write, sides
 

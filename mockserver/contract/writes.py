@@ -72,6 +72,9 @@ class Sides:
     again: Callable[[], tuple[Answer, dict[str, Any] | None]] | None = None
     # Deletes a record by id, where the document has the delete.
     remove: Callable[[Any], Answer] | None = None
+    # Whether the detail read declares an answer for an id it does not hold (404, 410, 4XX or
+    # default): only then is a deleted record's read by id held to one.
+    absent_declared: bool = True
 
 
 def judge(write: Write, sides: Sides, key: str, settled: bool = True) -> None:
@@ -231,7 +234,7 @@ def _holds(kept: dict[str, Any], found: Any, where: str, answers: list[Any]) -> 
 
 def _gone(identifier: Any, sides: Sides, answers: list[Any]) -> Walk | None:
     """Hold that a deleted record is neither read nor listed; the walk that shows it."""
-    if sides.read_one is not None:
+    if sides.read_one is not None and sides.absent_declared:
         read = sides.read_one(identifier)
         if read.status not in ABSENT:
             raise _violation(

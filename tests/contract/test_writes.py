@@ -113,6 +113,21 @@ def test_a_write_changed_again_later_in_a_fuzz_scenario_is_not_held_to_its_answe
     judge(Write("remove", None, 2, None, None), stale.sides(), "id", settled=False)  # not judged
 
 
+def test_a_deleted_record_read_by_a_detail_that_declares_no_not_found_is_judged_by_the_list() -> None:
+    """Twilio's documents declare only 200 for a detail read: any id answers there, as written."""
+    table = Table()
+    table.remove(2)
+    answers_anything = Sides(
+        walk=table.walk, read_one=lambda _id: Answer(Request(()), 200, [{"id": 2}]), absent_declared=False
+    )
+    judge(Write("remove", None, 2, None, None), answers_anything, "id")
+    table.soft_delete_listed = True
+    with pytest.raises(SweepViolation, match="still listed"):
+        judge(
+            Write("remove", None, 2, None, None), Sides(table.walk, table.read, absent_declared=False), "id"
+        )
+
+
 def test_a_created_record_the_list_does_not_hold() -> None:
     table = Table(stale_list=True)
     assert violation(created(table), table) == "Created record not listed"
