@@ -37,6 +37,8 @@ class ReportBudget:
 
     def admit(self, recorder: Any) -> bool:
         """Cut the scenario's bodies for the reports; whether it is written to them at all."""
+        if not self.formats:
+            return False  # no report is written: nothing to cut, nothing left out
         size = 0
         for interaction in recorder.interactions.values():
             request = interaction.request
@@ -49,7 +51,7 @@ class ReportBudget:
             size += (
                 HEAD_BYTES + len(request.uri) + (len(response.content or b"") if response is not None else 0)
             )
-        size *= max(self.formats, 1)
+        size *= self.formats
         failed = bool(recorder.failing_case_ids())
         if self.spent + size > (self.budget if failed else self.budget // 2):
             self.left_out += 1

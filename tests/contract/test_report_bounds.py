@@ -71,3 +71,12 @@ def test_past_half_the_budget_only_failures_are_written_and_past_it_nothing() ->
         False,
     ]
     assert budget.left_out == 2
+
+
+def test_a_run_that_writes_no_report_cuts_nothing_and_leaves_nothing_out() -> None:
+    recorder = Recorder(b"q" * 5000, b"a" * 5000)
+    budget = ReportBudget(body_limit=1024, formats=0, budget=1)
+    assert not budget.admit(recorder)
+    assert budget.left_out == 0
+    assert len(recorder.interactions["1"].request.body) == 5000
+    assert len(recorder.interactions["1"].response.content) == 5000
